@@ -1,0 +1,342 @@
+"""Read article files (.txt, .md, .json) into ``Article`` records.
+
+The stored ``Article.text`` is the body exactly as it will be quoted: sentence
+offsets point into it. The only changes made to the file's bytes are decoding,
+dropping a UTF-8 BOM, turning CRLF/CR into LF and removing a metadata header or
+front matter; the body itself is never trimmed or normalized.
+
+Every problem with a file is raised as ``ArticleError`` with a message in
+Persian and English that names the file, so the CLI and the bot can show it.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+SUPPORTED_SUFFIXES = (".txt", ".md", ".json")
+MAX_ARTICLE_BYTES = 5_000_000
+METADATA_KEYS = ("title", "source", "url", "published", "language", "id")
+SIDECAR_SUFFIX = ".meta.json"
+TITLE_MAX_CHARS = 80
+
+# Article ids go into Telegram callback data (64 bytes at most), so they must
+# be short plain ASCII.
+_ID_PATTERN = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
+_HEADER_LINE = re.compile(
+    r"^(title|source|url|published|language|id)[ \t]*:[ \t]*(.*?)[ \t]*$", re.IGNORECASE
+)
+_FRONT_MATTER_FENCE = re.compile(r"^---[ \t]*$")
+_FRONT_MATTER_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$")
+_MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+")
+_TEMP_SUFFIXES = (".swp", ".swo", ".tmp", ".part", ".crdownload")
+
+
+@dataclass(frozen=True)
+class Article:
+    """One article: its body, where it came from and its metadata."""
+
+    article_id: str
+    title: str
+    source: str
+    url: str | None
+    published: str | None
+    language: str  # e.g. "fa"
+    text: str  # the article body exactly as stored; offsets point into this
+    path: str | None  # file it came from, if any
+    content_hash: str  # sha256 hex of `text` (utf-8)
+
+
+class ArticleError(Exception):
+    """A file that cannot be read as an article; .path and a human message in Persian and English.
+
+    ``ArticleError(path, "فارسی", "English")`` builds the message
+    ``"فارسی (English)"``; ``ArticleError(path, "فارسی (English)")`` takes an
+    already bilingual message. ``str(error)`` is ``«file name»: message``.
+    """
+
+    def __init__(self, path: str, message_fa: str, message_en: str | None = None) -> None:
+        self.path = str(path)
+        self.message = f"{message_fa} ({message_en})" if message_en else message_fa
+        super().__init__(f"«{Path(self.path).name}»: {self.message}")
+
+
+def discover_article_files(paths: Sequence[Path]) -> list[Path]:
+    """Expand ``paths`` into the article files to read, without duplicates.
+
+    A file named directly is always kept, whatever its suffix or even if it is
+    missing, so that ``read_article`` reports the problem to the user. A
+    directory is walked recursively in sorted order, keeping files with a
+    supported suffix and skipping hidden files and folders, editor/download
+    temporaries (``~``, ``.swp``, ``.tmp``, ``.part``, ``.crdownload``, ``.#*``)
+    and sidecar metadata (``*.meta.json``).
+    """
+    found: list[Path] = []
+    seen: set[Path] = set()
+    for given in paths:
+        given = Path(given)
+        candidates = _walk(given) if given.is_dir() else [given]
+        for candidate in candidates:
+            key = candidate.resolve()
+            if key not in seen:
+                seen.add(key)
+                found.append(candidate)
+    return found
+
+
+def _walk(root: Path) -> list[Path]:
+    files: list[Path] = []
+    # os.walk does not follow symlinked folders, so a link loop cannot hang us.
+    for folder, subfolders, names in os.walk(root):
+        subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
+        for name in sorted(names):
+            if _is_article_name(name):
+                files.append(Path(folder) / name)
+    return files
+
+
+def _is_article_name(name: str) -> bool:
+    lower = name.lower()
+    if name.startswith((".", "~$", "#")) or name.endswith("~"):
+        return False
+    if lower.endswith(_TEMP_SUFFIXES) or lower.endswith(SIDECAR_SUFFIX):
+        return False
+    return lower.endswith(SUPPORTED_SUFFIXES)
+
+
+def sidecar_path(path: Path) -> Path:
+    """The sidecar metadata file for ``path``: ``x.txt`` -> ``x.meta.json``."""
+    return path.with_name(path.stem + SIDECAR_SUFFIX)
+
+
+def read_article(path: Path) -> Article:
+    """Read one article file, merging metadata from its sidecar if there is one.
+
+    Metadata inside the file (a ``.txt`` header, ``.md`` front matter or the
+    ``.json`` fields) wins over the sidecar ``<stem>.meta.json``: the sidecar
+    only fills in what the file itself does not say.
+    """
+    path = Path(path)
+    name = str(path)
+    if not path.is_file():
+        raise ArticleError(name, "پرونده پیدا نشد یا پرونده نیست", "file not found or not a regular file")
+    try:
+        size = path.stat().st_size
+        # Checked before reading so a huge file is never loaded into memory.
+        if size > MAX_ARTICLE_BYTES:
+            raise _too_large(name, size)
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ArticleError(name, "پرونده خوانده نشد", f"cannot read file: {exc.strerror}") from exc
+    sidecar = sidecar_path(path)
+    extra = _read_sidecar(sidecar) if sidecar.is_file() and sidecar != path else None
+    return parse_article_bytes(data, path.name, path=name, extra_metadata=extra)
+
+
+def parse_article_bytes(
+    data: bytes,
+    filename: str,
+    *,
+    path: str | None = None,
+    extra_metadata: Mapping[str, Any] | None = None,
+) -> Article:
+    """Parse the bytes of an article file named ``filename`` (suffix decides the format).
+
+    ``path`` is recorded on the article and used in error messages (the
+    filename is used when it is None). ``extra_metadata`` (e.g. a sidecar) has
+    the lowest priority: metadata inside the file wins.
+    """
+    where = path or filename
+    suffix = Path(filename).suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise ArticleError(
+            where,
+            f"پسوند «{suffix or '—'}» پشتیبانی نمی‌شود؛ فقط {' '.join(SUPPORTED_SUFFIXES)}",
+            f"unsupported file type; use one of {', '.join(SUPPORTED_SUFFIXES)}",
+        )
+    text = _decode(data, where)
+    if suffix == ".json":
+        meta, body = _parse_json(text, where)
+    elif suffix == ".md":
+        meta, body = _split_front_matter(text, where)
+    else:
+        meta, body = _split_txt_header(text)
+    body = _normalize_newlines(body)
+    if not body.strip():
+        raise ArticleError(where, "متن مقاله خالی است", "the article text is empty")
+    merged = {**_clean_metadata(extra_metadata or {}, where), **_clean_metadata(meta, where)}
+    return Article(
+        article_id=_article_id(merged.get("id"), Path(filename).stem),
+        title=merged.get("title") or _title_from_text(body),
+        source=merged.get("source") or "",
+        url=merged.get("url"),
+        published=merged.get("published"),
+        language=merged.get("language") or "fa",
+        text=body,
+        path=path,
+        content_hash=hashlib.sha256(body.encode("utf-8")).hexdigest(),
+    )
+
+
+def _too_large(where: str, size: int) -> ArticleError:
+    return ArticleError(
+        where,
+        f"پرونده بزرگ‌تر از حد مجاز است ({size:,} بایت؛ حداکثر {MAX_ARTICLE_BYTES:,})",
+        f"file too large: {size:,} bytes, limit {MAX_ARTICLE_BYTES:,}",
+    )
+
+
+def _decode(data: bytes, where: str) -> str:
+    if len(data) > MAX_ARTICLE_BYTES:
+        raise _too_large(where, len(data))
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ArticleError(
+            where,
+            "پرونده UTF-16 است؛ آن را با UTF-8 ذخیره کنید",
+            "file is UTF-16; save it as UTF-8",
+        )
+    if b"\x00" in data:
+        raise ArticleError(where, "پرونده دودویی است، نه متن", "binary file (contains NUL bytes)")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ArticleError(
+            where,
+            "پرونده با UTF-8 خوانده نمی‌شود",
+            f"not valid UTF-8 at byte {exc.start}",
+        ) from exc
+
+
+def _normalize_newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _split_txt_header(text: str) -> tuple[dict[str, Any], str]:
+    """Split an optional ``key: value`` header block off the top of a .txt file.
+
+    The header counts only if the very first line is a key line and the key
+    lines are followed by a blank line; otherwise the whole file is the body.
+    """
+    lines = _normalize_newlines(text).split("\n")
+    meta: dict[str, Any] = {}
+    for number, line in enumerate(lines):
+        match = _HEADER_LINE.match(line)
+        if match:
+            meta[match.group(1).lower()] = match.group(2)
+            continue
+        if meta and not line.strip():
+            return meta, "\n".join(lines[number + 1 :])
+        break
+    return {}, text
+
+
+def _split_front_matter(text: str, where: str) -> tuple[dict[str, Any], str]:
+    """Split optional YAML front matter (between ``---`` lines) off a .md file."""
+    lines = _normalize_newlines(text).split("\n")
+    if not lines or not _FRONT_MATTER_FENCE.match(lines[0]):
+        return {}, text
+    for number in range(1, len(lines)):
+        if _FRONT_MATTER_END.match(lines[number]):
+            break
+    else:
+        raise ArticleError(
+            where, "سرآیند YAML با --- بسته نشده است", "front matter opened with --- is never closed"
+        )
+    import yaml  # lazily: only markdown files with front matter need it
+
+    try:
+        meta = yaml.safe_load("\n".join(lines[1:number]))
+    except yaml.YAMLError as exc:
+        raise ArticleError(where, "سرآیند YAML نامعتبر است", f"malformed YAML front matter: {exc}") from exc
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        raise ArticleError(where, "سرآیند YAML باید کلید و مقدار باشد", "front matter must be a mapping")
+    return meta, "\n".join(lines[number + 1 :])
+
+
+def _parse_json(text: str, where: str) -> tuple[dict[str, Any], str]:
+    obj = _load_json_object(text, where)
+    body = obj.get("text")
+    if not isinstance(body, str) or not body.strip():
+        raise ArticleError(
+            where,
+            "فیلد «text» با متن ناخالی در JSON نیست",
+            "JSON has no non-empty string field 'text'",
+        )
+    return {k: v for k, v in obj.items() if k != "text"}, body
+
+
+def _read_sidecar(sidecar: Path) -> dict[str, Any]:
+    where = str(sidecar)
+    try:
+        data = sidecar.read_bytes()
+    except OSError as exc:
+        raise ArticleError(where, "پرونده فراداده خوانده نشد", f"cannot read metadata: {exc.strerror}") from exc
+    return _load_json_object(_decode(data, where), where)
+
+
+def _load_json_object(text: str, where: str) -> dict[str, Any]:
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ArticleError(
+            where,
+            f"JSON نامعتبر است (سطر {exc.lineno}، ستون {exc.colno})",
+            f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
+        ) from exc
+    if not isinstance(obj, dict):
+        raise ArticleError(where, "JSON باید یک شیء باشد", "JSON must be an object")
+    return obj
+
+
+def _clean_metadata(meta: Mapping[str, Any], where: str) -> dict[str, str]:
+    """Known keys only (case-insensitive), as stripped strings; empty -> absent."""
+    clean: dict[str, str] = {}
+    for key, value in meta.items():
+        key = str(key).lower()
+        if key not in METADATA_KEYS or value is None:
+            continue
+        # YAML reads `published: 2024-02-27` as a date and `id: 42` as an int.
+        if isinstance(value, (_dt.date, _dt.datetime)):
+            value = value.isoformat()
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str):
+            raise ArticleError(
+                where, f"مقدار «{key}» در فراداده باید متن باشد", f"metadata field '{key}' must be text"
+            )
+        if value.strip():
+            clean[key] = value.strip()
+    return clean
+
+
+def _article_id(meta_id: str | None, stem: str) -> str:
+    if meta_id and _ID_PATTERN.match(meta_id):
+        return meta_id
+    if _ID_PATTERN.match(stem):
+        return stem
+    return "a" + hashlib.sha256(stem.encode("utf-8")).hexdigest()[:15]
+
+
+def _title_from_text(text: str) -> str:
+    """First non-empty line, cut to TITLE_MAX_CHARS on a word boundary with ``…``."""
+    line = next(line.strip() for line in text.split("\n") if line.strip())
+    line = _MARKDOWN_HEADING.sub("", line)
+    if len(line) <= TITLE_MAX_CHARS:
+        return line
+    cut = line[: TITLE_MAX_CHARS - 1]
+    space = cut.rfind(" ")
+    # Only back off to a space if that keeps a reasonable part of the line.
+    if space >= TITLE_MAX_CHARS // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ،,:;؛-") + "…"

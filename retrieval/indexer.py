@@ -1,0 +1,270 @@
+"""Indexing: turn article files into a new, consistent index snapshot.
+
+Only new or changed articles are embedded. Work is published in generations:
+the sentence rows and a FAISS snapshot file are written first, then one SQLite
+commit makes the new generation live. A crash before that commit leaves the
+previous generation untouched; a lock keeps two indexers from interleaving.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from pasokh.embeddings.encoder import Encoder
+
+from .articles import Article, ArticleError, discover_article_files, read_article
+from .data_dir import model_mismatch_message
+from .sentences import split_sentences
+from .store import NewSentence, Store
+from .vector_index import SNAPSHOT_DIR, VectorIndex, remove_stale_snapshots, snapshot_name
+
+LOCK_NAME = "index.lock"
+COMMIT_EVERY_SECONDS = 60.0
+"""Publish a generation at least this often during a long run, so a killed
+indexer loses at most about this much embedding work."""
+
+
+class IndexLockedError(Exception):
+    """Another indexer holds the lock and the caller chose not to wait."""
+
+
+class ModelMismatchError(Exception):
+    """The index was built with another embedding model."""
+
+
+@dataclass
+class IndexReport:
+    """What one indexing run did."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    duplicates: list[tuple[str, str]] = field(default_factory=list)  # (file, article id it duplicates)
+    removed: list[str] = field(default_factory=list)
+    errors: list[ArticleError] = field(default_factory=list)
+    sentences_embedded: int = 0
+    seconds: float = 0.0
+    generation: int = 0
+
+
+class IndexLock:
+    """An exclusive ``flock`` on the data directory, released when the process dies."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.path = Path(data_dir) / LOCK_NAME
+        self._fd: int | None = None
+
+    def acquire(self, *, wait: bool, on_wait: Callable[[], None] | None = None) -> None:
+        """Take the lock; if held elsewhere, wait (calling ``on_wait`` once) or raise."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if not wait:
+                os.close(self._fd)
+                self._fd = None
+                raise IndexLockedError(str(self.path)) from None
+            if on_wait:
+                on_wait()
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+
+    def release(self) -> None:
+        """Give the lock back."""
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+
+@dataclass
+class _Pending:
+    article: Article
+    replaces_key: int | None
+    sentences: list[NewSentence]
+    vectors: np.ndarray | None = None
+
+
+class Indexer:
+    """Indexes articles into one data directory with one encoder."""
+
+    def __init__(self, data_dir: Path, encoder: Encoder, *,
+                 progress_factory: Callable[[int], Callable[[int], None]] | None = None,
+                 log: Callable[[str], None] | None = None) -> None:
+        self.data_dir = Path(data_dir)
+        self.encoder = encoder
+        self.progress_factory = progress_factory
+        self.log = log or (lambda message: None)
+
+    # ---- public -----------------------------------------------------------
+    def index_paths(self, paths: Sequence[Path], *, prune: bool = False, wait: bool = True,
+                    on_wait: Callable[[], None] | None = None) -> IndexReport:
+        """Index the article files under ``paths``; optionally drop articles whose files are gone."""
+        report = IndexReport()
+        articles: list[Article] = []
+        for path in discover_article_files([Path(p) for p in paths]):
+            try:
+                articles.append(read_article(path))
+            except ArticleError as error:
+                report.errors.append(error)
+        keep_paths = {str(Path(p).resolve()) for p in paths} if prune else None
+        return self._run(articles, report, prune_under=keep_paths, wait=wait, on_wait=on_wait)
+
+    def index_articles(self, articles: Sequence[Article], *, wait: bool = True) -> IndexReport:
+        """Index already-parsed articles (e.g. an upload through the bot)."""
+        return self._run(list(articles), IndexReport(), prune_under=None, wait=wait, on_wait=None)
+
+    def remove(self, article_ids: Sequence[str], *, wait: bool = True) -> IndexReport:
+        """Remove articles by public id; unknown ids are reported as errors."""
+        report = IndexReport()
+        lock = IndexLock(self.data_dir)
+        lock.acquire(wait=wait)
+        try:
+            store = Store(self.data_dir)
+            live = {a.article_id: a for a in store.live_articles()}
+            doomed = [live[i] for i in article_ids if i in live]
+            for missing in (i for i in article_ids if i not in live):
+                report.errors.append(ArticleError(missing, f"شناسهٔ «{missing}» در نمایه نیست (no such article)"))
+            if doomed:
+                self._publish(store, [], [a.key for a in doomed])
+                report.removed = [a.article_id for a in doomed]
+            report.generation = store.generation()
+            store.close()
+        finally:
+            lock.release()
+        return report
+
+    # ---- the run ----------------------------------------------------------
+    def _run(self, articles: list[Article], report: IndexReport, *, prune_under: set[str] | None,
+             wait: bool, on_wait: Callable[[], None] | None) -> IndexReport:
+        started = time.monotonic()
+        lock = IndexLock(self.data_dir)
+        lock.acquire(wait=wait, on_wait=on_wait)
+        try:
+            store = Store(self.data_dir)
+            try:
+                pending, retire = self._plan(store, articles, report, prune_under)
+                if pending:
+                    self._check_model(store)
+                if pending or retire:
+                    self._embed_and_publish(store, pending, retire, report)
+                report.generation = store.generation()
+            finally:
+                store.close()
+        finally:
+            lock.release()
+        report.seconds = time.monotonic() - started
+        return report
+
+    def _plan(self, store: Store, articles: list[Article], report: IndexReport,
+              prune_under: set[str] | None) -> tuple[list[_Pending], list[int]]:
+        live = {a.article_id: a for a in store.live_articles()}
+        by_hash = {a.content_hash: a.article_id for a in live.values()}
+        pending: list[_Pending] = []
+        seen_ids: set[str] = set()
+        for article in articles:
+            label = article.path or article.article_id
+            if article.article_id in seen_ids:
+                report.errors.append(ArticleError(label, f"شناسهٔ «{article.article_id}» تکراری است (duplicate id in this run)"))
+                continue
+            current = live.get(article.article_id)
+            if current and current.content_hash == article.content_hash:
+                seen_ids.add(article.article_id)
+                report.unchanged.append(article.article_id)
+                continue
+            twin = by_hash.get(article.content_hash)
+            if twin and twin != article.article_id:
+                report.duplicates.append((label, twin))
+                continue
+            seen_ids.add(article.article_id)
+            by_hash[article.content_hash] = article.article_id
+            spans = split_sentences(article.text)
+            if not spans:
+                report.errors.append(ArticleError(label, "جمله‌ای در متن پیدا نشد (no sentences found)"))
+                continue
+            sentences = [NewSentence(s.index, s.char_start, s.char_end, s.text) for s in spans]
+            pending.append(_Pending(article, current.key if current else None, sentences))
+            (report.updated if current else report.added).append(article.article_id)
+        retire: list[int] = []
+        if prune_under is not None:
+            for record in live.values():
+                if record.article_id in seen_ids or not record.path:
+                    continue
+                path = Path(record.path)
+                inside = any(str(path.resolve()).startswith(root.rstrip("/") + "/") or str(path.resolve()) == root
+                             for root in prune_under)
+                if inside and not path.exists():
+                    retire.append(record.key)
+                    report.removed.append(record.article_id)
+        return pending, retire
+
+    def _check_model(self, store: Store) -> None:
+        recorded = store.get_meta("model_id")
+        if not store.counts()[1] or not recorded:
+            return
+        if recorded != self.encoder.model_id:
+            raise ModelMismatchError(model_mismatch_message(recorded, self.encoder.model_id))
+        fingerprint = store.get_meta("fingerprint")
+        if fingerprint and fingerprint != self.encoder.info().fingerprint:
+            raise ModelMismatchError(model_mismatch_message(f"{recorded} ({fingerprint})", self.encoder.model_id))
+
+    def _embed_and_publish(self, store: Store, pending: list[_Pending], retire: list[int],
+                           report: IndexReport) -> None:
+        total = sum(len(p.sentences) for p in pending)
+        progress = self.progress_factory(total) if (self.progress_factory and total) else None
+        batch: list[_Pending] = []
+        last_publish = time.monotonic()
+        for item in pending:
+            item.vectors = self.encoder.encode_passages([s.text for s in item.sentences], progress=progress)
+            report.sentences_embedded += len(item.sentences)
+            batch.append(item)
+            if time.monotonic() - last_publish >= COMMIT_EVERY_SECONDS:
+                self._publish(store, batch, retire)
+                batch, retire, last_publish = [], [], time.monotonic()
+        if batch or retire:
+            self._publish(store, batch, retire)
+        if progress and hasattr(progress, "close"):
+            progress.close()
+
+    def _publish(self, store: Store, batch: list[_Pending], retire: list[int]) -> None:
+        """Make one new generation live: rows and snapshot first, then one commit."""
+        generation = store.generation() + 1
+        snapshots = self.data_dir / SNAPSHOT_DIR
+        current = store.get_meta("snapshot")
+        index = VectorIndex.load(snapshots / current) if current else None
+        with store.transaction():
+            store.purge_retired(generation)
+            doomed = list(retire) + [p.replaces_key for p in batch if p.replaces_key is not None]
+            removed_ids: list[int] = []
+            for key in doomed:
+                removed_ids.extend(store.live_sentence_ids(key))
+                store.retire_article(key, generation)
+            new_ids: list[int] = []
+            vectors: list[np.ndarray] = []
+            for item in batch:
+                new_ids.extend(store.add_article(item.article, item.sentences, generation))
+                vectors.append(item.vectors)
+            if index is None:
+                dimension = vectors[0].shape[1] if vectors else 384
+                index = VectorIndex(dimension)
+            index.remove(removed_ids)
+            if vectors:
+                index.add(np.asarray(new_ids, dtype=np.int64), np.vstack(vectors))
+            name = snapshot_name(generation)
+            index.save(snapshots / name)
+            if batch:
+                info = self.encoder.info()
+                store.set_meta("model_id", info.model_id)
+                store.set_meta("dimension", str(info.dimension))
+                store.set_meta("fingerprint", info.fingerprint)
+            store.set_meta("snapshot", name)
+            store.set_meta("generation", str(generation))
+        remove_stale_snapshots(snapshots, keep={generation, generation - 1})
+        self.log(f"generation {generation} live: +{len(new_ids)} / -{len(removed_ids)} sentences")

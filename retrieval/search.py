@@ -1,0 +1,121 @@
+"""Answering a question: embed it, search the live snapshot, cite, or abstain."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pasokh.embeddings.encoder import Encoder
+
+from .abstention import AbstentionPolicy, looks_like_question
+from .citations import Hit, hit_from_record
+from .data_dir import model_mismatch_message
+from .store import SentenceRecord, Store, StoreError
+from .vector_index import SNAPSHOT_DIR, VectorIndex
+
+MAX_QUESTION_CHARS = 1000
+"""Longer questions are cut to this many characters (with a warning)."""
+
+_CANDIDATES = 20
+
+
+class NoIndexError(Exception):
+    """There is no index yet in the data directory."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The outcome of one question."""
+
+    question: str
+    answered: bool
+    hits: list[Hit] = field(default_factory=list)
+    reason: str = "answered"  # answered | not_a_question | no_match | empty_index
+    truncated: bool = False
+
+
+def prepare_question(raw: str) -> tuple[str, bool]:
+    """Strip the question and cut it to ``MAX_QUESTION_CHARS``; returns (text, truncated)."""
+    text = " ".join(raw.split())
+    if len(text) > MAX_QUESTION_CHARS:
+        return text[:MAX_QUESTION_CHARS], True
+    return text, False
+
+
+class Searcher:
+    """Answers questions from one data directory.
+
+    Before every question it checks which snapshot generation is live and, if a
+    re-index published a new one, switches to it; a question is always answered
+    from a single snapshot.
+    """
+
+    def __init__(self, data_dir: Path, encoder: Encoder, *, policy: AbstentionPolicy | None = None) -> None:
+        self.data_dir = Path(data_dir)
+        self.encoder = encoder
+        self.policy = policy or AbstentionPolicy()
+        try:
+            self.store = Store(self.data_dir, create=False)
+        except StoreError as error:
+            raise NoIndexError(str(self.data_dir)) from error
+        self._index: VectorIndex | None = None
+        self._generation = -1
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        """Release the SQLite connection."""
+        self.store.close()
+
+    @property
+    def generation(self) -> int:
+        """The generation the last question was answered from."""
+        return self._generation
+
+    def check_model(self) -> None:
+        """Raise ValueError if the index was built with another model than the encoder's."""
+        recorded = self.store.get_meta("model_id")
+        if recorded and recorded != self.encoder.model_id:
+            raise ValueError(model_mismatch_message(recorded, self.encoder.model_id))
+
+    def _current_index(self) -> VectorIndex | None:
+        with self._lock:
+            generation = self.store.generation()
+            if generation != self._generation:
+                name = self.store.get_meta("snapshot")
+                self._index = VectorIndex.load(self.data_dir / SNAPSHOT_DIR / name) if name else None
+                self._generation = generation
+            return self._index
+
+    def ask(self, question: str, k: int = 3) -> Answer:
+        """Answer ``question`` with up to ``k`` cited sentences, or abstain."""
+        text, truncated = prepare_question(question)
+        if not looks_like_question(text):
+            return Answer(text, False, reason="not_a_question", truncated=truncated)
+        self.check_model()
+        vector = self.encoder.encode_queries([text])
+        for _attempt in range(3):
+            index = self._current_index()
+            if index is None or len(index) == 0:
+                return Answer(text, False, reason="empty_index", truncated=truncated)
+            scores, ids = index.search(vector, max(k, _CANDIDATES))
+            pairs = [(float(s), int(i)) for s, i in zip(scores[0], ids[0]) if i >= 0]
+            records = self.store.sentences_by_ids(i for _, i in pairs)
+            if len(records) == len(pairs):
+                break
+            # rows of an older snapshot were purged under us: reload the live one
+            self._generation = -1
+        ranked = [(score, records[i]) for score, i in pairs if i in records]
+        if not ranked or not self.policy.accepts(text, ranked):
+            return Answer(text, False, reason="no_match", truncated=truncated)
+        hits = [hit_from_record(rank, score, record) for rank, (score, record) in enumerate(ranked[:k], 1)]
+        return Answer(text, True, hits, truncated=truncated)
+
+    def context(self, sentence_id: int, radius: int = 2) -> list[SentenceRecord]:
+        """The sentence ``sentence_id`` and up to ``radius`` neighbours on each side."""
+        found = self.store.sentences_by_ids([sentence_id])
+        if sentence_id not in found:
+            return []
+        record = found[sentence_id]
+        return self.store.sentences_of_article(record.article_key, record.position - radius,
+                                               record.position + radius)
