@@ -53,6 +53,12 @@ def build_parser() -> argparse.ArgumentParser:
     articles.add_argument("--json", action="store_true")
     remove = commands.add_parser("remove", help="remove indexed articles by id")
     remove.add_argument("article_ids", nargs="+")
+    evaluate = commands.add_parser("eval", help="measure retrieval on a SQuAD-style dataset")
+    evaluate.add_argument("dataset", type=Path, help="e.g. ../shared/data/pqa_test.json")
+    evaluate.add_argument("--split", choices=("even", "odd", "all"), default="all",
+                          help="paragraphs by position: tune on one half, report the other")
+    evaluate.add_argument("--json", action="store_true")
+    evaluate.add_argument("--plot", type=Path, help="write score distributions to this PNG (needs matplotlib)")
     commands.add_parser("prepare-model", help="prepare the bundled embedding model now")
     return parser
 

@@ -211,3 +211,34 @@ def cmd_prepare_model(args: argparse.Namespace) -> int:
     encoder = _encoder(args)
     print(encoder.model_path())
     return EXIT_OK
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    """``pasokh eval DATASET``: hit@k, MRR and abstention rates."""
+    from pasokh.retrieval.evaluation import evaluate, load_squad
+
+    try:
+        articles, questions = load_squad(args.dataset, args.split)
+    except (OSError, ValueError, KeyError) as error:
+        raise CliError(f"«{args.dataset}» خوانده نمی‌شود (cannot read dataset): {error}")
+    progress = _progress_factory(args.json)
+    advance = progress(len(questions)) if progress else None
+    result = evaluate(articles, questions, _encoder(args), progress=advance)
+    if advance is not None:
+        advance.close()  # type: ignore[attr-defined]
+    if args.plot:
+        from .eval_plot import plot_scores
+
+        plot_scores(result.scores, args.plot)
+    if args.json:
+        print_json(result.as_json())
+        return EXIT_OK
+    figures = result.as_json()
+    print(f"dataset {args.dataset} (split {args.split}): {figures['paragraphs']} paragraphs, "
+          f"{figures['sentences']} sentences, {figures['answerable']} answerable questions")
+    print("| hit@1 | hit@3 | hit@5 | MRR | abstain answerable | abstain off-topic | abstain unanswerable | mean quote chars |")
+    print("|---|---|---|---|---|---|---|---|")
+    print(f"| {figures['hit@1']:.3f} | {figures['hit@3']:.3f} | {figures['hit@5']:.3f} | {figures['mrr']:.3f} "
+          f"| {figures['abstain_answerable']:.3f} | {figures['abstain_offtopic']:.3f} "
+          f"| {figures['abstain_impossible']:.3f} | {figures['mean_quote_chars']:.0f} |")
+    return EXIT_OK

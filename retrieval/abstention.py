@@ -9,11 +9,14 @@ calibrated on half of PersianQA (see README, "Abstention").
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .normalize import match_tokens, normalize_for_matching
-from .store import SentenceRecord
+from .fusion import Candidate
+
+_PERSIAN_LETTER = re.compile(r"[\u0600-\u06FF]")
 
 GREETINGS = frozenset(normalize_for_matching(w) for w in (
     "سلام", "درود", "سلام علیکم", "خداحافظ", "خدانگهدار", "ممنون", "مرسی", "متشکرم", "تشکر", "سپاس",
@@ -34,34 +37,27 @@ def looks_like_question(text: str) -> bool:
     return bool(match_tokens(text))
 
 
-def lexical_overlap(question: str, sentence: str) -> float:
-    """Fraction of the question's content tokens found in ``sentence`` (ZWNJ-insensitive)."""
-    tokens = match_tokens(question)
-    if not tokens:
-        return 0.0
-    haystack = normalize_for_matching(sentence)
-    squashed = haystack.replace(" ", "")
-    found = sum(1 for token in tokens if token in haystack or (len(token) > 3 and token in squashed))
-    return found / len(tokens)
-
-
 @dataclass(frozen=True)
 class AbstentionPolicy:
     """Answer when the top sentence scores high, or fairly high with word overlap."""
 
-    min_score: float = 0.80
-    confident_score: float = 0.87
-    min_overlap: float = 0.34
+    min_score: float = 0.84
+    confident_score: float = 0.86
+    min_overlap: float = 0.6
     overlap_depth: int = 3
 
-    def accepts(self, question: str, ranked: Sequence[tuple[float, SentenceRecord]]) -> bool:
-        """True if ``ranked`` (score, sentence), best first, answers ``question``."""
-        if not ranked:
+    def accepts(self, question: str, candidates: Sequence[Candidate]) -> bool:
+        """True if ``candidates`` (best first) answer ``question``."""
+        if not candidates:
             return False
-        top = ranked[0][0]
+        top = max(c.dense for c in candidates)
         if top >= self.confident_score:
             return True
         if top < self.min_score:
             return False
-        overlap = max(lexical_overlap(question, record.text) for _, record in ranked[: self.overlap_depth])
+        if not _PERSIAN_LETTER.search(question):
+            # a question in another script shares no words with Persian text;
+            # the dense score is the only evidence, and it cleared min_score
+            return True
+        overlap = max(c.overlap for c in candidates[: self.overlap_depth])
         return overlap >= self.min_overlap

@@ -30,9 +30,7 @@ TITLE_MAX_CHARS = 80
 # Article ids go into Telegram callback data (64 bytes at most), so they must
 # be short plain ASCII.
 _ID_PATTERN = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
-_HEADER_LINE = re.compile(
-    r"^(title|source|url|published|language|id)[ \t]*:[ \t]*(.*?)[ \t]*$", re.IGNORECASE
-)
+_HEADER_LINE = re.compile(r"^(title|source|url|published|language|id)[ \t]*:[ \t]*(.*?)[ \t]*$", re.IGNORECASE)
 _FRONT_MATTER_FENCE = re.compile(r"^---[ \t]*$")
 _FRONT_MATTER_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$")
 _MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+")
@@ -140,13 +138,8 @@ def read_article(path: Path) -> Article:
     return parse_article_bytes(data, path.name, path=name, extra_metadata=extra)
 
 
-def parse_article_bytes(
-    data: bytes,
-    filename: str,
-    *,
-    path: str | None = None,
-    extra_metadata: Mapping[str, Any] | None = None,
-) -> Article:
+def parse_article_bytes(data: bytes, filename: str, *, path: str | None = None,
+                        extra_metadata: Mapping[str, Any] | None = None) -> Article:
     """Parse the bytes of an article file named ``filename`` (suffix decides the format).
 
     ``path`` is recorded on the article and used in error messages (the
@@ -186,22 +179,16 @@ def parse_article_bytes(
 
 
 def _too_large(where: str, size: int) -> ArticleError:
-    return ArticleError(
-        where,
-        f"پرونده بزرگ‌تر از حد مجاز است ({size:,} بایت؛ حداکثر {MAX_ARTICLE_BYTES:,})",
-        f"file too large: {size:,} bytes, limit {MAX_ARTICLE_BYTES:,}",
-    )
+    limit = MAX_ARTICLE_BYTES
+    return ArticleError(where, f"پرونده بزرگ‌تر از حد مجاز است ({size:,} بایت؛ حداکثر {limit:,})",
+                        f"file too large: {size:,} bytes, limit {limit:,}")
 
 
 def _decode(data: bytes, where: str) -> str:
     if len(data) > MAX_ARTICLE_BYTES:
         raise _too_large(where, len(data))
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ArticleError(
-            where,
-            "پرونده UTF-16 است؛ آن را با UTF-8 ذخیره کنید",
-            "file is UTF-16; save it as UTF-8",
-        )
+        raise ArticleError(where, "پرونده UTF-16 است؛ آن را با UTF-8 ذخیره کنید", "file is UTF-16; save it as UTF-8")
     if b"\x00" in data:
         raise ArticleError(where, "پرونده دودویی است، نه متن", "binary file (contains NUL bytes)")
     if data.startswith(b"\xef\xbb\xbf"):
@@ -209,11 +196,7 @@ def _decode(data: bytes, where: str) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ArticleError(
-            where,
-            "پرونده با UTF-8 خوانده نمی‌شود",
-            f"not valid UTF-8 at byte {exc.start}",
-        ) from exc
+        raise ArticleError(where, "پرونده با UTF-8 خوانده نمی‌شود", f"not valid UTF-8 at byte {exc.start}") from exc
 
 
 def _normalize_newlines(text: str) -> str:
@@ -248,17 +231,14 @@ def _split_front_matter(text: str, where: str) -> tuple[dict[str, Any], str]:
         if _FRONT_MATTER_END.match(lines[number]):
             break
     else:
-        raise ArticleError(
-            where, "سرآیند YAML با --- بسته نشده است", "front matter opened with --- is never closed"
-        )
+        raise ArticleError(where, "سرآیند YAML با --- بسته نشده است", "front matter opened with --- is never closed")
     import yaml  # lazily: only markdown files with front matter need it
 
     try:
         meta = yaml.safe_load("\n".join(lines[1:number]))
     except yaml.YAMLError as exc:
         raise ArticleError(where, "سرآیند YAML نامعتبر است", f"malformed YAML front matter: {exc}") from exc
-    if meta is None:
-        meta = {}
+    meta = {} if meta is None else meta
     if not isinstance(meta, dict):
         raise ArticleError(where, "سرآیند YAML باید کلید و مقدار باشد", "front matter must be a mapping")
     return meta, "\n".join(lines[number + 1 :])
@@ -268,11 +248,7 @@ def _parse_json(text: str, where: str) -> tuple[dict[str, Any], str]:
     obj = _load_json_object(text, where)
     body = obj.get("text")
     if not isinstance(body, str) or not body.strip():
-        raise ArticleError(
-            where,
-            "فیلد «text» با متن ناخالی در JSON نیست",
-            "JSON has no non-empty string field 'text'",
-        )
+        raise ArticleError(where, "فیلد «text» با متن ناخالی در JSON نیست", "JSON has no non-empty string field 'text'")
     return {k: v for k, v in obj.items() if k != "text"}, body
 
 
@@ -312,9 +288,7 @@ def _clean_metadata(meta: Mapping[str, Any], where: str) -> dict[str, str]:
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
             value = str(value)
         if not isinstance(value, str):
-            raise ArticleError(
-                where, f"مقدار «{key}» در فراداده باید متن باشد", f"metadata field '{key}' must be text"
-            )
+            raise ArticleError(where, f"مقدار «{key}» در فراداده باید متن باشد", f"metadata field '{key}' must be text")
         if value.strip():
             clean[key] = value.strip()
     return clean

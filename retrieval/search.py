@@ -10,6 +10,7 @@ from pasokh.embeddings.encoder import Encoder
 
 from .abstention import AbstentionPolicy, looks_like_question
 from .citations import Hit, hit_from_record
+from .fusion import Candidate, fuse
 from .data_dir import model_mismatch_message
 from .store import SentenceRecord, Store, StoreError
 from .vector_index import SNAPSHOT_DIR, VectorIndex
@@ -92,24 +93,35 @@ class Searcher:
         text, truncated = prepare_question(question)
         if not looks_like_question(text):
             return Answer(text, False, reason="not_a_question", truncated=truncated)
+        ranked = self.rank(text, max(k, _CANDIDATES))
+        if ranked is None:
+            return Answer(text, False, reason="empty_index", truncated=truncated)
+        if not ranked or not self.policy.accepts(text, ranked):
+            return Answer(text, False, reason="no_match", truncated=truncated)
+        hits = [hit_from_record(rank, c.score, c.record) for rank, c in enumerate(ranked[:k], 1)]
+        return Answer(text, True, hits, truncated=truncated)
+
+    def rank(self, question: str, depth: int = _CANDIDATES, *,
+             exclude_article_ids: frozenset[str] = frozenset()) -> list[Candidate] | None:
+        """The best ``depth`` candidates, best first, with no abstention;
+        None when the index is empty. ``exclude_article_ids`` hides articles (evaluation)."""
         self.check_model()
-        vector = self.encoder.encode_queries([text])
+        vector = self.encoder.encode_queries([question])
+        extra = 64 if exclude_article_ids else 0
         for _attempt in range(3):
             index = self._current_index()
             if index is None or len(index) == 0:
-                return Answer(text, False, reason="empty_index", truncated=truncated)
-            scores, ids = index.search(vector, max(k, _CANDIDATES))
+                return None
+            scores, ids = index.search(vector, depth + extra)
             pairs = [(float(s), int(i)) for s, i in zip(scores[0], ids[0]) if i >= 0]
             records = self.store.sentences_by_ids(i for _, i in pairs)
             if len(records) == len(pairs):
                 break
             # rows of an older snapshot were purged under us: reload the live one
             self._generation = -1
-        ranked = [(score, records[i]) for score, i in pairs if i in records]
-        if not ranked or not self.policy.accepts(text, ranked):
-            return Answer(text, False, reason="no_match", truncated=truncated)
-        hits = [hit_from_record(rank, score, record) for rank, (score, record) in enumerate(ranked[:k], 1)]
-        return Answer(text, True, hits, truncated=truncated)
+        ranked = fuse(question, ((score, records[i]) for score, i in pairs
+                                 if i in records and records[i].article_id not in exclude_article_ids))
+        return ranked[:depth]
 
     def context(self, sentence_id: int, radius: int = 2) -> list[SentenceRecord]:
         """The sentence ``sentence_id`` and up to ``radius`` neighbours on each side."""

@@ -52,6 +52,7 @@ _LATIN_ABBREVIATIONS = frozenset(
 )
 # Invisible characters that should not start or end a quoted span.
 _EDGE_JUNK = "\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff"
+_CONTEXT_CHARS = 64
 _LONG_SPAN_DELIMITERS = (
     re.compile(r"[؛;:](?=\s)"),
     re.compile(r"[،,](?=\s)"),
@@ -147,7 +148,9 @@ def _hazm_cuts(line: str) -> list[int]:
 
 def _is_false_boundary(line: str, cut: int) -> bool:
     """True if the boundary at ``cut`` follows an initial or abbreviation."""
-    left = line[:cut].rstrip()
+    # A bounded window: slicing the whole line at every cut would be quadratic
+    # on a megabyte-long line, and an abbreviation is a few characters long.
+    left = line[max(0, cut - _CONTEXT_CHARS) : cut].rstrip()
     if not left.endswith("."):
         return False
     if _INITIALS.search(left):
@@ -156,7 +159,7 @@ def _is_false_boundary(line: str, cut: int) -> bool:
     if abbreviation and abbreviation.group(1).lower() in _LATIN_ABBREVIATIONS:
         return True
     # An English sentence does not start in lower case: "approx. three".
-    right = line[cut:].lstrip().lstrip(_OPENERS)
+    right = line[cut : cut + _CONTEXT_CHARS].lstrip().lstrip(_OPENERS)
     return bool(right) and "a" <= right[0] <= "z"
 
 

@@ -131,7 +131,7 @@ def test_json_article(tmp_path: Path) -> None:
     assert (article.text, article.title, article.source, article.article_id) == (BODY, "عنوان", "ایسنا", "j-1")
 
 
-def test_parse_bytes_without_a_file(tmp_path: Path) -> None:
+def test_parse_bytes_without_a_file() -> None:
     article = parse_article_bytes(BODY.encode("utf-8"), "upload.txt")
     assert article.path is None and article.article_id == "upload" and article.text == BODY
 

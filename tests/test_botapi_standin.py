@@ -216,6 +216,7 @@ def test_wrong_token_is_rejected(standin: BotApiStandIn) -> None:
     with pytest.raises(urllib.error.HTTPError) as err:
         urllib.request.urlopen(f"{standin.base_file_url}999:wrong/x", timeout=2)
     assert err.value.code == 401
+    err.value.close()  # an HTTPError holds the open response
 
 
 def test_server_error_then_recovery(standin: BotApiStandIn) -> None:
@@ -316,7 +317,8 @@ def test_json_and_form_bodies_and_api_errors(standin: BotApiStandIn) -> None:
             with urllib.request.urlopen(request, timeout=2) as response:
                 return response.status, json.loads(response.read())
         except urllib.error.HTTPError as err:
-            return err.code, json.loads(err.read())
+            with err:
+                return err.code, json.loads(err.read())
 
     status, body = post(
         "sendMessage",
