@@ -59,6 +59,11 @@ def build_parser() -> argparse.ArgumentParser:
                           help="paragraphs by position: tune on one half, report the other")
     evaluate.add_argument("--json", action="store_true")
     evaluate.add_argument("--plot", type=Path, help="write score distributions to this PNG (needs matplotlib)")
+    bot = commands.add_parser("bot", help="run the Telegram bot (token from TELEGRAM_BOT_TOKEN or .env)")
+    bot.add_argument("--webhook-url", help="public HTTPS URL for webhook mode (default: long polling)")
+    bot.add_argument("--listen", default="127.0.0.1", help="webhook listen address (default 127.0.0.1)")
+    bot.add_argument("--port", type=int, default=8443, help="webhook listen port (default 8443)")
+    bot.add_argument("--watch", type=Path, help="also index new or changed article files in this folder")
     commands.add_parser("prepare-model", help="prepare the bundled embedding model now")
     return parser
 
@@ -94,4 +99,7 @@ def print_json(value) -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    # run the imported module's main, so that its classes are the ones the commands raise
+    from pasokh.bot.cli import main as _main
+
+    sys.exit(_main())

@@ -242,3 +242,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
           f"| {figures['abstain_answerable']:.3f} | {figures['abstain_offtopic']:.3f} "
           f"| {figures['abstain_impossible']:.3f} | {figures['mean_quote_chars']:.0f} |")
     return EXIT_OK
+
+
+def cmd_bot(args: argparse.Namespace) -> int:
+    """``pasokh bot``: run the Telegram bot until SIGINT/SIGTERM."""
+    from .telegram_main import run_bot
+
+    return run_bot(args, data_dir=_data_dir(args))

@@ -26,7 +26,7 @@ from .store import NewSentence, Store
 from .vector_index import SNAPSHOT_DIR, VectorIndex, remove_stale_snapshots, snapshot_name
 
 LOCK_NAME = "index.lock"
-COMMIT_EVERY_SECONDS = 60.0
+COMMIT_EVERY_SECONDS = float(os.environ.get("PASOKH_COMMIT_SECONDS", "60"))
 """Publish a generation at least this often during a long run, so a killed
 indexer loses at most about this much embedding work."""
 

@@ -12,7 +12,7 @@ from .abstention import AbstentionPolicy, looks_like_question
 from .citations import Hit, hit_from_record
 from .fusion import Candidate, fuse
 from .data_dir import model_mismatch_message
-from .store import SentenceRecord, Store, StoreError
+from .store import ArticleRecord, SentenceRecord, Store, StoreError
 from .vector_index import SNAPSHOT_DIR, VectorIndex
 
 MAX_QUESTION_CHARS = 1000
@@ -75,7 +75,8 @@ class Searcher:
 
     def check_model(self) -> None:
         """Raise ValueError if the index was built with another model than the encoder's."""
-        recorded = self.store.get_meta("model_id")
+        with self._lock:
+            recorded = self.store.get_meta("model_id")
         if recorded and recorded != self.encoder.model_id:
             raise ValueError(model_mismatch_message(recorded, self.encoder.model_id))
 
@@ -114,7 +115,8 @@ class Searcher:
                 return None
             scores, ids = index.search(vector, depth + extra)
             pairs = [(float(s), int(i)) for s, i in zip(scores[0], ids[0]) if i >= 0]
-            records = self.store.sentences_by_ids(i for _, i in pairs)
+            with self._lock:  # one SQLite connection shared by the bot's worker threads
+                records = self.store.sentences_by_ids(i for _, i in pairs)
             if len(records) == len(pairs):
                 break
             # rows of an older snapshot were purged under us: reload the live one
@@ -123,11 +125,22 @@ class Searcher:
                                  if i in records and records[i].article_id not in exclude_article_ids))
         return ranked[:depth]
 
+    def articles(self) -> list[ArticleRecord]:
+        """The articles of the live snapshot."""
+        with self._lock:
+            return self.store.live_articles()
+
+    def size(self) -> tuple[int, int]:
+        """(articles, sentences) in the live snapshot."""
+        with self._lock:
+            return self.store.counts()
+
     def context(self, sentence_id: int, radius: int = 2) -> list[SentenceRecord]:
         """The sentence ``sentence_id`` and up to ``radius`` neighbours on each side."""
-        found = self.store.sentences_by_ids([sentence_id])
-        if sentence_id not in found:
-            return []
-        record = found[sentence_id]
-        return self.store.sentences_of_article(record.article_key, record.position - radius,
-                                               record.position + radius)
+        with self._lock:
+            found = self.store.sentences_by_ids([sentence_id])
+            if sentence_id not in found:
+                return []
+            record = found[sentence_id]
+            return self.store.sentences_of_article(record.article_key, record.position - radius,
+                                                   record.position + radius)
