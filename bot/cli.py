@@ -53,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     articles.add_argument("--json", action="store_true")
     remove = commands.add_parser("remove", help="remove indexed articles by id")
     remove.add_argument("article_ids", nargs="+")
+    watch = commands.add_parser("watch", help="index new or changed article files in a folder as they arrive")
+    watch.add_argument("folder", type=Path)
+    watch.add_argument("--interval", type=float, default=2.0, help="seconds between scans (default 2)")
     evaluate = commands.add_parser("eval", help="measure retrieval on a SQuAD-style dataset")
     evaluate.add_argument("dataset", type=Path, help="e.g. ../shared/data/pqa_test.json")
     evaluate.add_argument("--split", choices=("even", "odd", "all"), default="all",

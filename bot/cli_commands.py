@@ -249,3 +249,32 @@ def cmd_bot(args: argparse.Namespace) -> int:
     from .telegram_main import run_bot
 
     return run_bot(args, data_dir=_data_dir(args))
+
+
+def cmd_watch(args: argparse.Namespace) -> int:
+    """``pasokh watch DIR``: index the folder, then keep indexing what changes in it."""
+    import logging
+    import signal
+    import threading
+
+    from pasokh.retrieval.indexer import Indexer
+    from pasokh.retrieval.watcher import FolderWatcher
+
+    if not args.folder.is_dir():
+        raise CliError(f"«{args.folder}» پوشه نیست (not a folder)")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+
+    def report(result) -> None:
+        changed = len(result.added) + len(result.updated) + len(result.removed)
+        if changed or result.errors:
+            print(f"نمایه به‌روز شد (generation {result.generation}): +{len(result.added)} "
+                  f"~{len(result.updated)} -{len(result.removed)}، {len(result.errors)} خطا", flush=True)
+
+    watcher = FolderWatcher(args.folder, Indexer(_data_dir(args), _encoder(args)),
+                            interval=args.interval, on_report=report)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    print(f"در حال پاییدن «{args.folder}» (watching; Ctrl+C to stop)", file=sys.stderr, flush=True)
+    watcher.run(stop)
+    return EXIT_OK

@@ -8,6 +8,7 @@ previous generation untouched; a lock keeps two indexers from interleaving.
 
 from __future__ import annotations
 
+import dataclasses
 import fcntl
 import os
 import time
@@ -105,16 +106,22 @@ class Indexer:
 
     # ---- public -----------------------------------------------------------
     def index_paths(self, paths: Sequence[Path], *, prune: bool = False, wait: bool = True,
-                    on_wait: Callable[[], None] | None = None) -> IndexReport:
-        """Index the article files under ``paths``; optionally drop articles whose files are gone."""
+                    on_wait: Callable[[], None] | None = None,
+                    prune_roots: Sequence[Path] | None = None) -> IndexReport:
+        """Index the article files under ``paths``.
+
+        With ``prune``, articles whose files were under ``prune_roots`` (default:
+        ``paths``) and no longer exist are removed.
+        """
         report = IndexReport()
         articles: list[Article] = []
         for path in discover_article_files([Path(p) for p in paths]):
             try:
-                articles.append(read_article(path))
+                # absolute paths, so --prune works whatever the working directory
+                articles.append(dataclasses.replace(read_article(path), path=str(path.resolve())))
             except ArticleError as error:
                 report.errors.append(error)
-        keep_paths = {str(Path(p).resolve()) for p in paths} if prune else None
+        keep_paths = {str(Path(p).resolve()) for p in (prune_roots or paths)} if prune else None
         return self._run(articles, report, prune_under=keep_paths, wait=wait, on_wait=on_wait)
 
     def index_articles(self, articles: Sequence[Article], *, wait: bool = True) -> IndexReport:
