@@ -22,6 +22,7 @@ from pasokh.embeddings.encoder import Encoder
 
 from .articles import Article, ArticleError, discover_article_files, read_article
 from .data_dir import model_mismatch_message
+from .passages import passage_text
 from .sentences import split_sentences
 from .store import NewSentence, Store
 from .vector_index import SNAPSHOT_DIR, VectorIndex, remove_stale_snapshots, snapshot_name
@@ -30,6 +31,22 @@ LOCK_NAME = "index.lock"
 COMMIT_EVERY_SECONDS = float(os.environ.get("PASOKH_COMMIT_SECONDS", "60"))
 """Publish a generation at least this often during a long run, so a killed
 indexer loses at most about this much embedding work."""
+
+
+EMBED_GROUP_SENTENCES = 512
+"""Sentences embedded per encoder call (across articles)."""
+
+
+def _embedding_groups(pending: list[_Pending], size: int) -> list[list[_Pending]]:
+    groups: list[list[_Pending]] = [[]]
+    count = 0
+    for item in pending:
+        if count and count + len(item.sentences) > size:
+            groups.append([])
+            count = 0
+        groups[-1].append(item)
+        count += len(item.sentences)
+    return [g for g in groups if g]
 
 
 class IndexLockedError(Exception):
@@ -226,17 +243,24 @@ class Indexer:
                            report: IndexReport) -> None:
         total = sum(len(p.sentences) for p in pending)
         progress = self.progress_factory(total) if (self.progress_factory and total) else None
-        batch: list[_Pending] = []
+        ready: list[_Pending] = []
         last_publish = time.monotonic()
-        for item in pending:
-            item.vectors = self.encoder.encode_passages([s.text for s in item.sentences], progress=progress)
-            report.sentences_embedded += len(item.sentences)
-            batch.append(item)
+        for group in _embedding_groups(pending, EMBED_GROUP_SENTENCES):
+            # many small articles are embedded together: batches of one short article waste the encoder
+            texts = [passage_text(item.article, item.sentences, n) for item in group
+                     for n in range(len(item.sentences))]
+            vectors = self.encoder.encode_passages(texts, progress=progress)
+            offset = 0
+            for item in group:
+                item.vectors = vectors[offset:offset + len(item.sentences)]
+                offset += len(item.sentences)
+            report.sentences_embedded += len(texts)
+            ready.extend(group)
             if time.monotonic() - last_publish >= COMMIT_EVERY_SECONDS:
-                self._publish(store, batch, retire)
-                batch, retire, last_publish = [], [], time.monotonic()
-        if batch or retire:
-            self._publish(store, batch, retire)
+                self._publish(store, ready, retire)
+                ready, retire, last_publish = [], [], time.monotonic()
+        if ready or retire:
+            self._publish(store, ready, retire)
         if progress and hasattr(progress, "close"):
             progress.close()
 
