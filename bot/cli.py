@@ -38,6 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     index = commands.add_parser("index", help="index article files (.txt, .md, .json)")
     index.add_argument("paths", nargs="*", type=Path, help="files or folders (default: seeds/)")
     index.add_argument("--prune", action="store_true", help="remove indexed articles whose files are gone")
+    index.add_argument("--rebuild", action="store_true",
+                       help="embed every indexed article again (after changing --model)")
     index.add_argument("--no-wait", action="store_true", help="exit instead of waiting when another indexer runs")
     index.add_argument("--quiet", action="store_true", help="no progress bar")
     index.add_argument("--json", action="store_true", help="print the report as JSON")

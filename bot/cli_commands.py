@@ -55,7 +55,8 @@ def cmd_index(args: argparse.Namespace) -> int:
     waiting = lambda: print("نمایه‌ساز دیگری در حال کار است؛ منتظر می‌مانم… (another indexer is running; waiting)",
                             file=sys.stderr)
     try:
-        report = indexer.index_paths(paths, prune=args.prune, wait=not args.no_wait, on_wait=waiting)
+        report = indexer.index_paths(paths, prune=args.prune, wait=not args.no_wait, on_wait=waiting,
+                                     rebuild=args.rebuild)
     except IndexLockedError:
         raise CliError("نمایه‌ساز دیگری در حال کار است (another indexer holds the lock); بعداً دوباره اجرا کنید.")
     except ModelMismatchError as error:

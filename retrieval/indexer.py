@@ -49,6 +49,14 @@ def _embedding_groups(pending: list[_Pending], size: int) -> list[list[_Pending]
     return [g for g in groups if g]
 
 
+def _stored_articles(store: Store, skip_ids: set[str]) -> list[Article]:
+    """The live articles rebuilt from the store (for re-embedding with a new model)."""
+    return [Article(article_id=r.article_id, title=r.title, source=r.source, url=r.url,
+                    published=r.published, language=r.language, text=store.article_text(r.key),
+                    path=r.path, content_hash=r.content_hash)
+            for r in store.live_articles() if r.article_id not in skip_ids]
+
+
 class IndexLockedError(Exception):
     """Another indexer holds the lock and the caller chose not to wait."""
 
@@ -124,11 +132,13 @@ class Indexer:
     # ---- public -----------------------------------------------------------
     def index_paths(self, paths: Sequence[Path], *, prune: bool = False, wait: bool = True,
                     on_wait: Callable[[], None] | None = None,
-                    prune_roots: Sequence[Path] | None = None) -> IndexReport:
+                    prune_roots: Sequence[Path] | None = None, rebuild: bool = False) -> IndexReport:
         """Index the article files under ``paths``.
 
         With ``prune``, articles whose files were under ``prune_roots`` (default:
-        ``paths``) and no longer exist are removed.
+        ``paths``) and no longer exist are removed. With ``rebuild``, every
+        indexed article is embedded again with this indexer's encoder (after a
+        model change) and published as one new snapshot.
         """
         report = IndexReport()
         articles: list[Article] = []
@@ -139,7 +149,8 @@ class Indexer:
             except ArticleError as error:
                 report.errors.append(error)
         keep_paths = {str(Path(p).resolve()) for p in (prune_roots or paths)} if prune else None
-        return self._run(articles, report, prune_under=keep_paths, wait=wait, on_wait=on_wait)
+        return self._run(articles, report, prune_under=keep_paths, wait=wait, on_wait=on_wait,
+                         rebuild=rebuild)
 
     def index_articles(self, articles: Sequence[Article], *, wait: bool = True) -> IndexReport:
         """Index already-parsed articles (e.g. an upload through the bot)."""
@@ -167,18 +178,20 @@ class Indexer:
 
     # ---- the run ----------------------------------------------------------
     def _run(self, articles: list[Article], report: IndexReport, *, prune_under: set[str] | None,
-             wait: bool, on_wait: Callable[[], None] | None) -> IndexReport:
+             wait: bool, on_wait: Callable[[], None] | None, rebuild: bool = False) -> IndexReport:
         started = time.monotonic()
         lock = IndexLock(self.data_dir)
         lock.acquire(wait=wait, on_wait=on_wait)
         try:
             store = Store(self.data_dir)
             try:
-                pending, retire = self._plan(store, articles, report, prune_under)
-                if pending:
+                if rebuild:
+                    articles = articles + _stored_articles(store, {a.article_id for a in articles})
+                pending, retire = self._plan(store, articles, report, prune_under, force=rebuild)
+                if pending and not rebuild:
                     self._check_model(store)
                 if pending or retire:
-                    self._embed_and_publish(store, pending, retire, report)
+                    self._embed_and_publish(store, pending, retire, report, single_snapshot=rebuild)
                 report.generation = store.generation()
             finally:
                 store.close()
@@ -188,7 +201,7 @@ class Indexer:
         return report
 
     def _plan(self, store: Store, articles: list[Article], report: IndexReport,
-              prune_under: set[str] | None) -> tuple[list[_Pending], list[int]]:
+              prune_under: set[str] | None, force: bool = False) -> tuple[list[_Pending], list[int]]:
         live = {a.article_id: a for a in store.live_articles()}
         by_hash = {a.content_hash: a.article_id for a in live.values()}
         pending: list[_Pending] = []
@@ -199,11 +212,11 @@ class Indexer:
                 report.errors.append(ArticleError(label, f"شناسهٔ «{article.article_id}» تکراری است (duplicate id in this run)"))
                 continue
             current = live.get(article.article_id)
-            if current and current.content_hash == article.content_hash:
+            if current and current.content_hash == article.content_hash and not force:
                 seen_ids.add(article.article_id)
                 report.unchanged.append(article.article_id)
                 continue
-            twin = by_hash.get(article.content_hash)
+            twin = None if force else by_hash.get(article.content_hash)
             if twin and twin != article.article_id:
                 report.duplicates.append((label, twin))
                 continue
@@ -240,7 +253,7 @@ class Indexer:
             raise ModelMismatchError(model_mismatch_message(f"{recorded} ({fingerprint})", self.encoder.model_id))
 
     def _embed_and_publish(self, store: Store, pending: list[_Pending], retire: list[int],
-                           report: IndexReport) -> None:
+                           report: IndexReport, *, single_snapshot: bool = False) -> None:
         total = sum(len(p.sentences) for p in pending)
         progress = self.progress_factory(total) if (self.progress_factory and total) else None
         ready: list[_Pending] = []
@@ -256,19 +269,20 @@ class Indexer:
                 offset += len(item.sentences)
             report.sentences_embedded += len(texts)
             ready.extend(group)
-            if time.monotonic() - last_publish >= COMMIT_EVERY_SECONDS:
+            if not single_snapshot and time.monotonic() - last_publish >= COMMIT_EVERY_SECONDS:
                 self._publish(store, ready, retire)
                 ready, retire, last_publish = [], [], time.monotonic()
         if ready or retire:
-            self._publish(store, ready, retire)
+            self._publish(store, ready, retire, fresh_index=single_snapshot)
         if progress and hasattr(progress, "close"):
             progress.close()
 
-    def _publish(self, store: Store, batch: list[_Pending], retire: list[int]) -> None:
+    def _publish(self, store: Store, batch: list[_Pending], retire: list[int], *,
+                 fresh_index: bool = False) -> None:
         """Make one new generation live: rows and snapshot first, then one commit."""
         generation = store.generation() + 1
         snapshots = self.data_dir / SNAPSHOT_DIR
-        current = store.get_meta("snapshot")
+        current = None if fresh_index else store.get_meta("snapshot")
         index = VectorIndex.load(snapshots / current) if current else None
         with store.transaction():
             store.purge_retired(generation)

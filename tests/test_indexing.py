@@ -178,3 +178,26 @@ def test_sigkill_during_indexing_keeps_previous_snapshot(fresh_copy, encoder):
     store = Store(fresh_copy)
     assert store.counts()[0] == 61
     store.close()
+
+
+def test_switching_model_needs_rebuild(fresh_copy, encoder):
+    """A local model path is another model: asking says to re-index; --rebuild re-embeds everything."""
+    local_model = encoder.model_path()  # the prepared directory, used as a plain sentence-transformers path
+    asked = subprocess.run([sys.executable, "-m", "pasokh.bot.cli", "--data-dir", str(fresh_copy),
+                            "--model", local_model, "ask", "کره شمالی چند کانتینر فرستاد؟"],
+                           capture_output=True, text=True, timeout=300, cwd=REPO)
+    assert asked.returncode == 1 and "re-index" in asked.stderr and "Traceback" not in asked.stderr
+    rebuilt = subprocess.run([sys.executable, "-m", "pasokh.bot.cli", "--data-dir", str(fresh_copy),
+                              "--model", local_model, "index", "--rebuild", "--json", str(REPO / "seeds")],
+                             capture_output=True, text=True, timeout=300, cwd=REPO)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert json.loads(rebuilt.stdout)["updated"] == [SEED_ID]
+    answered = subprocess.run([sys.executable, "-m", "pasokh.bot.cli", "--data-dir", str(fresh_copy),
+                               "--model", local_model, "ask", "--json",
+                               "کره شمالی چند کانتینر به روسیه فرستاده است؟"],
+                              capture_output=True, text=True, timeout=300, cwd=REPO)
+    result = json.loads(answered.stdout)
+    assert result["answered"] and "۶۷۰۰" in result["results"][0]["text"]
+    store = Store(fresh_copy)
+    assert store.get_meta("model_id") == local_model and store.counts() == (1, 14)
+    store.close()
