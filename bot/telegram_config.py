@@ -40,10 +40,12 @@ class BotConfig:
     max_question_chars: int = MAX_QUESTION_CHARS
     answer_k: int = 3  # sentences per answer (and per "more results" page)
     max_results: int = 30  # "more results" stops here
-    search_workers: int = 2  # threads running searcher.ask; the encoder serializes them anyway
+    # threads running searcher.ask; as many questions can share one encoder call (QueryBatcher)
+    search_workers: int = 16
     concurrent_updates: int = 64
     # Telegram allows a bot about 30 messages a second overall; 0 disables outgoing flood control
     outgoing_rate: float = 30.0
+    retry_backoff: float = 0.5  # first wait before re-sending after a 5xx/connection error (doubles)
     # "typing…" is only sent when an answer takes longer than this: a fast answer needs no
     # indicator, and every chat action costs a request against the flood limit
     typing_delay: float = 0.25
@@ -79,7 +81,7 @@ class BotConfig:
             webhook_secret=env.get(WEBHOOK_SECRET_ENV, "").strip() or None,
             admin_ids=parse_admin_ids(env.get("PASOKH_ADMIN_IDS", "")),
             rate_limit=_number(env, "PASOKH_RATE_LIMIT", 20, int, minimum=1),
-            search_workers=_number(env, "PASOKH_SEARCH_WORKERS", 2, int, minimum=1),
+            search_workers=_number(env, "PASOKH_SEARCH_WORKERS", 16, int, minimum=1),
             concurrent_updates=_number(env, "PASOKH_CONCURRENT_UPDATES", 64, int, minimum=1),
             outgoing_rate=_number(env, "PASOKH_OUTGOING_RATE", 30.0, float, minimum=0),
             typing_delay=_number(env, "PASOKH_TYPING_DELAY", 0.25, float, minimum=0),

@@ -325,6 +325,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True  # a stuck handler must never keep the test process alive
+    request_queue_size = 128  # bursts of 20+ clients must not be dropped by the kernel backlog
     standin: BotApiStandIn
 
 
