@@ -18,6 +18,7 @@ from telegram.ext import (AIORateLimiter, Application, CallbackQueryHandler, Com
 
 from pasokh.retrieval.search import Searcher
 
+from . import telegram_articles as articles
 from . import telegram_handlers as handlers
 from .bot_stats import BotStats, UserRateLimiter
 from .telegram_config import BotConfig
@@ -36,6 +37,8 @@ PUBLIC_COMMANDS = [
 ADMIN_COMMANDS = PUBLIC_COMMANDS + [
     BotCommand("stats", "آمار پرسش‌ها و پاسخ‌ها (مدیران)"),
     BotCommand("reload", "خواندن دوبارهٔ نمایه (مدیران)"),
+    BotCommand("add", "افزودن مقاله با متن یا پرونده (مدیران)"),
+    BotCommand("remove", "حذف مقاله با شناسه (مدیران)"),
 ]
 
 
@@ -176,11 +179,15 @@ def _add_handlers(application: Application) -> None:
     commands = {
         "start": handlers.start, "help": handlers.help_command, "sources": handlers.sources,
         "about": handlers.about, "stats": handlers.stats, "reload": handlers.reload,
+        "add": articles.add_text, "remove": articles.remove_article,
     }
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback, filters=new_message))
     application.add_handler(MessageHandler(new_message & filters.TEXT & ~filters.COMMAND & AddressedToBot(),
                                            handlers.answer_question))
+    # article files are taken from admins in private chats only (checked in the handler)
+    application.add_handler(MessageHandler(new_message & filters.Document.ALL & filters.ChatType.PRIVATE,
+                                           articles.receive_document))
     application.add_handler(MessageHandler(new_message & filters.COMMAND & filters.ChatType.PRIVATE,
                                            handlers.help_command))
     application.add_handler(CallbackQueryHandler(handlers.show_more, pattern=r"^more:"))

@@ -53,15 +53,15 @@ def run_bot(args: argparse.Namespace, data_dir: Path) -> int:
     if args.webhook_url:
         config = _with_webhook_secret(config)
     configure_logging(config)
-    if args.watch:
-        log.warning("--watch is not handled by the bot yet: run `pasokh watch %s` beside it "
-                    "(the bot answers from every re-index on its own, no restart needed)", args.watch)
+    if args.watch and not args.watch.is_dir():
+        raise CliError(f"«{args.watch}» پوشه نیست (--watch needs a folder)", EXIT_USAGE)
     from telegram.error import InvalidToken, NetworkError
 
     from .cli_commands import _open_searcher
     from .telegram_app import ALLOWED_UPDATES, build_application
 
     application = build_application(config, _open_searcher(args))
+    stop_watching = _start_watcher(application, args.watch) if args.watch else None
     try:
         if args.webhook_url:
             log.info("webhook mode: listening on %s:%d for %s", args.listen, args.port, args.webhook_url)
@@ -80,7 +80,28 @@ def run_bot(args: argparse.Namespace, data_dir: Path) -> int:
         raise CliError(f"به سرور Bot API دسترسی نیست (cannot reach the Bot API): {detail}") from None
     except OSError as error:  # e.g. the webhook port is taken
         raise CliError(f"راه‌اندازی ربات ممکن نشد (cannot start the bot): {error}", EXIT_ERROR) from None
+    finally:
+        if stop_watching:
+            stop_watching.set()
     return EXIT_OK
+
+
+def _start_watcher(application, folder: Path):
+    """Index ``folder`` in a background thread; the bot's searcher picks up each new snapshot."""
+    from pasokh.retrieval.indexer import Indexer
+    from pasokh.retrieval.watcher import FolderWatcher
+
+    from .telegram_articles import INDEXER
+    from .telegram_handlers import SEARCHER
+
+    searcher = application.bot_data[SEARCHER]
+    indexer = application.bot_data.setdefault(INDEXER, Indexer(searcher.data_dir, searcher.encoder))
+    watcher = FolderWatcher(folder, indexer, on_report=lambda report: log.info(
+        "watch %s: +%d ~%d -%d, %d errors (generation %d)", folder, len(report.added), len(report.updated),
+        len(report.removed), len(report.errors), report.generation))
+    _, stop = watcher.start_thread()
+    log.info("watching %s for new articles", folder)
+    return stop
 
 
 def _with_webhook_secret(config: BotConfig) -> BotConfig:

@@ -152,7 +152,7 @@ def test_start_and_command_menu(standin, seed_data_dir, encoder) -> None:
     assert [c["command"] for c in public] == ["start", "help", "sources", "about"]
     assert all(re.search("[\u0600-\u06FF]", c["description"]) for c in public)
     admin = standin.bot_commands({"type": "chat", "chat_id": ADMIN})
-    assert [c["command"] for c in admin][-2:] == ["stats", "reload"]
+    assert [c["command"] for c in admin][-4:] == ["stats", "reload", "add", "remove"]
 
 
 def test_question_is_answered_with_the_right_sentence(standin, seed_data_dir, encoder) -> None:
