@@ -4,7 +4,7 @@ multilingual-e5 similarities are compressed (unrelated Persian sentences still
 score around 0.75-0.8), so the top score alone separates poorly. The policy
 combines it with lexical evidence: how many of the question's content words
 (normalized, question words removed) occur in the top sentences. Thresholds were
-calibrated on half of PersianQA (see README, "Abstention").
+calibrated on the even half of PersianQA (docs/quality.md).
 """
 
 from __future__ import annotations
@@ -41,8 +41,10 @@ def looks_like_question(text: str) -> bool:
 class AbstentionPolicy:
     """Answer when the top sentence scores high, or fairly high with word overlap."""
 
+    # even half of PersianQA, titles in the passage vectors: 3.0 % of answerable
+    # and 97.9 % of off-topic questions abstained (docs/quality.md)
     min_score: float = 0.84
-    confident_score: float = 0.86
+    confident_score: float = 0.865
     min_overlap: float = 0.6
     overlap_depth: int = 3
 

@@ -22,7 +22,7 @@ from pasokh.embeddings.encoder import Encoder
 
 from .articles import Article, ArticleError, discover_article_files, read_article
 from .data_dir import model_mismatch_message
-from .passages import passage_text
+from .passages import PASSAGE_FORMAT, passage_text
 from .sentences import split_sentences
 from .store import NewSentence, Store
 from .vector_index import SNAPSHOT_DIR, VectorIndex, remove_stale_snapshots, snapshot_name
@@ -185,10 +185,16 @@ class Indexer:
         try:
             store = Store(self.data_dir)
             try:
+                model_may_change = rebuild
+                recorded_format = store.get_meta("passage_format") or "sentence/0"
+                if store.counts()[1] and recorded_format != PASSAGE_FORMAT:
+                    # vectors embedded from other passage text are not comparable: redo them all
+                    self.log(f"passage format {recorded_format} -> {PASSAGE_FORMAT}: re-embedding every article")
+                    rebuild = True
                 if rebuild:
                     articles = articles + _stored_articles(store, {a.article_id for a in articles})
                 pending, retire = self._plan(store, articles, report, prune_under, force=rebuild)
-                if pending and not rebuild:
+                if pending and not model_may_change:
                     self._check_model(store)
                 if pending or retire:
                     self._embed_and_publish(store, pending, retire, report, single_snapshot=rebuild)
@@ -309,6 +315,7 @@ class Indexer:
                 store.set_meta("model_id", info.model_id)
                 store.set_meta("dimension", str(info.dimension))
                 store.set_meta("fingerprint", info.fingerprint)
+                store.set_meta("passage_format", PASSAGE_FORMAT)
             store.set_meta("snapshot", name)
             store.set_meta("generation", str(generation))
         remove_stale_snapshots(snapshots, keep={generation, generation - 1})

@@ -201,3 +201,20 @@ def test_switching_model_needs_rebuild(fresh_copy, encoder):
     store = Store(fresh_copy)
     assert store.get_meta("model_id") == local_model and store.counts() == (1, 14)
     store.close()
+
+
+def test_changed_passage_format_re_embeds_everything(fresh_copy, encoder):
+    store = Store(fresh_copy)
+    with store.transaction():
+        store.set_meta("passage_format", "sentence/0")  # as written by an older Pasokh
+    generation = store.generation()
+    store.close()
+    report = Indexer(fresh_copy, encoder).index_paths([REPO / "seeds"])
+    assert report.updated == [SEED_ID] and report.sentences_embedded == 14
+    store = Store(fresh_copy)
+    from pasokh.retrieval.passages import PASSAGE_FORMAT
+
+    assert store.get_meta("passage_format") == PASSAGE_FORMAT and store.generation() == generation + 1
+    store.close()
+    again = Indexer(fresh_copy, encoder).index_paths([REPO / "seeds"])
+    assert again.sentences_embedded == 0
