@@ -47,6 +47,10 @@ class AbstentionPolicy:
     confident_score: float = 0.865
     min_overlap: float = 0.6
     overlap_depth: int = 3
+    follow_up_margin: float = 0.08
+    """Results after the first are quoted only within this cosine distance of the best one
+    (seed article: its other sentences sit within 0.07 of the best; sentences of an unrelated
+    article 0.15 below)."""
 
     def accepts(self, question: str, candidates: Sequence[Candidate]) -> bool:
         """True if ``candidates`` (best first) answer ``question``."""

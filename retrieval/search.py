@@ -99,7 +99,9 @@ class Searcher:
             return Answer(text, False, reason="empty_index", truncated=truncated)
         if not ranked or not self.policy.accepts(text, ranked):
             return Answer(text, False, reason="no_match", truncated=truncated)
-        hits = [hit_from_record(rank, c.score, c.record) for rank, c in enumerate(ranked[:k], 1)]
+        # a sentence far below the best one is about something else: quoting it is noise
+        close = [c for c in ranked[:k] if c.dense >= ranked[0].dense - self.policy.follow_up_margin]
+        hits = [hit_from_record(rank, c.score, c.record) for rank, c in enumerate(close, 1)]
         return Answer(text, True, hits, truncated=truncated)
 
     def rank(self, question: str, depth: int = _CANDIDATES, *,

@@ -81,3 +81,22 @@ def test_context_returns_neighbours(seed_searcher):
     top = seed_searcher.ask(SEED_QUESTIONS[0][0]).hits[0]
     around = seed_searcher.context(top.sentence_id, radius=1)
     assert [r.position for r in around] == [0, 1, 2]
+
+
+def test_unrelated_sentences_are_not_quoted_after_a_good_answer(tmp_path, encoder):
+    """With two articles, a question about one quotes its sentence, not filler from the other."""
+    import shutil
+
+    from pasokh.retrieval.indexer import Indexer
+    from pasokh.retrieval.search import Searcher
+    from conftest import SEEDS
+
+    folder = tmp_path / "articles"
+    shutil.copytree(SEEDS, folder)
+    (folder / "dams.txt").write_text("title: ذخایر سدها\n\nحجم آب سد امیرکبیر کرج به ۷۵ میلیون متر مکعب رسیده است.\n",
+                                     encoding="utf-8")
+    Indexer(tmp_path / "data", encoder).index_paths([folder])
+    searcher = Searcher(tmp_path / "data", encoder)
+    answer = searcher.ask("حجم آب سد کرج چقدر است؟")
+    assert answer.answered and [h.article_id for h in answer.hits] == ["dams"]
+    searcher.close()

@@ -33,8 +33,9 @@ from pasokh.bot import telegram_format as fmt
 from pasokh.bot.bot_stats import BotStats, UserRateLimiter, percentile
 from pasokh.bot.render import MESSAGES, RLM
 from pasokh.bot.telegram_app import ALLOWED_UPDATES, build_application
-from pasokh.bot.telegram_handlers import STATS
+from pasokh.bot.telegram_handlers import SEARCHER, STATS
 from pasokh.bot.telegram_config import BotConfig, MissingTokenError, TokenRedactor, api_urls
+from pasokh.retrieval.abstention import AbstentionPolicy
 from pasokh.retrieval.search import Searcher
 
 ADMIN = 777
@@ -214,7 +215,9 @@ def test_html_in_questions_and_articles_is_shown_literally(standin, library_data
 
 def test_long_answer_is_split_into_messages(standin, seed_data_dir, encoder) -> None:
     async def scenario() -> None:
-        async with running_bot(standin, seed_data_dir, encoder, answer_k=14):
+        async with running_bot(standin, seed_data_dir, encoder, answer_k=14) as app:
+            # quote every sentence, however far from the best, to make a reply over 4096 characters
+            app.bot_data[SEARCHER].policy = AbstentionPolicy(follow_up_margin=1.0)
             standin.push_text(8, 8, QUESTION)
             await count_in(standin, 8, 2)
             await asyncio.sleep(0.2)
