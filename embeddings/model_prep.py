@@ -53,7 +53,7 @@ def ensure_bundled_model(cache_dir: Path | None = None, *, log=None) -> Path:
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     if log:
-        log("Preparing the bundled embedding model (once; about a minute)…")
+        log("Preparing the bundled embedding model (once, about 15 s)…")
     staging = Path(tempfile.mkdtemp(prefix=".prepare-", dir=target.parent))
     try:
         write_model_dir(read_e5_image(), staging)
