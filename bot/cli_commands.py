@@ -21,7 +21,10 @@ def _data_dir(args: argparse.Namespace) -> Path:
 def _encoder(args: argparse.Namespace):
     from pasokh.embeddings.encoder import Encoder
 
-    return Encoder(args.model, log=lambda message: print(message, file=sys.stderr))
+    try:
+        return Encoder(args.model, log=lambda message: print(message, file=sys.stderr))
+    except ValueError as error:  # a bad PASOKH_PRECISION / PASOKH_QUERY_ENGINE value
+        raise CliError(f"تنظیم نادرست (bad setting): {error}", EXIT_USAGE)
 
 
 def _progress_factory(quiet: bool):

@@ -53,6 +53,8 @@ def run_bot(args: argparse.Namespace, data_dir: Path) -> int:
     if args.webhook_url:
         config = _with_webhook_secret(config)
     configure_logging(config)
+    # uploads and --watch index inside the bot: one worker keeps a core free for answering
+    os.environ.setdefault("PASOKH_INDEX_THREADS", "1")
     if args.watch and not args.watch.is_dir():
         raise CliError(f"«{args.watch}» پوشه نیست (--watch needs a folder)", EXIT_USAGE)
     from telegram.error import InvalidToken, NetworkError

@@ -277,6 +277,8 @@ class Indexer:
             ready.extend(group)
             if not single_snapshot and time.monotonic() - last_publish >= COMMIT_EVERY_SECONDS:
                 self._publish(store, ready, retire)
+                for item in ready:
+                    item.vectors = None  # published: no need to hold them for the rest of the run
                 ready, retire, last_publish = [], [], time.monotonic()
         if ready or retire:
             self._publish(store, ready, retire, fresh_index=single_snapshot)
@@ -289,7 +291,8 @@ class Indexer:
         generation = store.generation() + 1
         snapshots = self.data_dir / SNAPSHOT_DIR
         current = None if fresh_index else store.get_meta("snapshot")
-        index = VectorIndex.load(snapshots / current) if current else None
+        # read into memory, not mapped: this copy is about to be modified
+        index = VectorIndex.load(snapshots / current, mmap=False) if current else None
         with store.transaction():
             store.purge_retired(generation)
             doomed = list(retire) + [p.replaces_key for p in batch if p.replaces_key is not None]
