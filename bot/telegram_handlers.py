@@ -77,9 +77,10 @@ async def answer_question(update: Update, context: Context) -> None:
     answer = await _ask(context, message.chat_id, question, page + 1)
     shown = answer.hits[:page]
     more = page if len(answer.hits) > page and page < config.max_results else None
+    # counted before sending, so /stats right after the reply already includes it
+    context.bot_data[STATS].record_question(answer.reason, time.perf_counter() - started)
     await _send(context, message.chat_id, fmt.answer_html(answer, shown), reply_to=message.message_id,
                 keyboard=fmt.answer_keyboard(question, shown, more))
-    context.bot_data[STATS].record_question(answer.reason, time.perf_counter() - started)
 
 
 async def show_more(update: Update, context: Context) -> None:
