@@ -32,6 +32,7 @@ sys.path.insert(0, str(REPO / "tests"))
 os.environ.setdefault("PASOKH_THREADS", "1")
 
 from botapi_standin import BotApiStandIn, loopback_only  # noqa: E402
+from machine_info import cpu_model  # noqa: E402
 
 ON_TOPIC = [
     "کره شمالی چند کانتینر به روسیه فرستاده است؟",
@@ -76,15 +77,7 @@ class TimedStandIn(BotApiStandIn):
 
 def machine() -> str:
     """Cores, CPU model, Python."""
-    model = platform.processor() or "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (f"{os.cpu_count()} cores, {model}, Python {platform.python_version()}, "
+    return (f"{os.cpu_count()} cores, {cpu_model()}, Python {platform.python_version()}, "
             f"PASOKH_THREADS={os.environ.get('PASOKH_THREADS')}")
 
 

@@ -39,6 +39,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from machine_info import cpu_model
+
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 CORPUS_FILE = "news_corpus.jsonl"
@@ -49,14 +51,7 @@ COLD_RUNS = 5
 
 # ---- the machine ------------------------------------------------------------------
 def machine() -> dict:
-    model = platform.processor() or "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    model = cpu_model()
     memory = "?"
     try:
         for line in Path("/proc/meminfo").read_text().splitlines():

@@ -89,6 +89,14 @@ def main(argv: list[str] | None = None) -> int:
     except CliError as error:
         print(f"pasokh: {error}", file=sys.stderr)
         return error.code
+    except (RuntimeError, OSError) as error:
+        from pasokh.embeddings.encoder import ModelLoadError
+        from pasokh.retrieval.store import StoreError
+
+        if not isinstance(error, (ModelLoadError, StoreError)):
+            raise
+        print(f"pasokh: {error}", file=sys.stderr)
+        return EXIT_ERROR
     except KeyboardInterrupt:
         print("", file=sys.stderr)
         return 130

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -11,7 +10,7 @@ from typing import TextIO
 from pasokh.retrieval.data_dir import default_data_dir
 
 from .cli import EXIT_ERROR, EXIT_OK, EXIT_USAGE, CliError, print_json
-from .render import MESSAGES, persian_digits, render_json, render_text, answer_json
+from .render import MESSAGES, persian_digits, render_json, render_text
 
 
 def _data_dir(args: argparse.Namespace) -> Path:
@@ -120,6 +119,8 @@ def _answer_stream(searcher, lines: TextIO, *, k: int, as_json: bool, prompt: st
         if prompt and question in ("exit", "quit", "خروج"):
             return EXIT_OK
         answer = searcher.ask(question, k=k)
+        if answer.truncated and as_json:  # the human form carries its own note
+            print(f"هشدار: {MESSAGES['truncated']} (question truncated)", file=sys.stderr, flush=True)
         print(render_json(answer) if as_json else render_text(answer) + "\n", flush=True)
 
 
@@ -200,9 +201,16 @@ def cmd_articles(args: argparse.Namespace) -> int:
 
 def cmd_remove(args: argparse.Namespace) -> int:
     """``pasokh remove ID...``: drop articles from the index."""
-    from pasokh.retrieval.indexer import Indexer
+    from pasokh.retrieval.indexer import Indexer, IndexLockedError
+    from pasokh.retrieval.store import DB_NAME
 
-    report = Indexer(_data_dir(args), _encoder(args)).remove(args.article_ids)
+    data_dir = _data_dir(args)
+    if not (data_dir / DB_NAME).exists():
+        raise CliError(f"هنوز نمایه‌ای در «{data_dir}» نیست (no index yet).")
+    try:
+        report = Indexer(data_dir, _encoder(args)).remove(args.article_ids)
+    except IndexLockedError:
+        raise CliError("نمایه‌ساز دیگری در حال کار است (another indexer holds the lock).")
     for error in report.errors:
         print(f"خطا: {error}", file=sys.stderr)
     for article_id in report.removed:

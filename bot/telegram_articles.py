@@ -67,7 +67,7 @@ async def receive_document(update: Update, context: Context) -> None:
     if not await _admin(update, context):
         return  # refused before anything is downloaded
     document = update.effective_message.document
-    name = Path(document.file_name or "article.txt").name
+    name = Path(document.file_name or "").name
     if Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
         await _reply(update, context, fmt.rtl(fmt.e(TEXTS["bad_suffix"])))
         return
@@ -77,6 +77,7 @@ async def receive_document(update: Update, context: Context) -> None:
     telegram_file = await document.get_file()
     data = bytes(await telegram_file.download_as_bytearray())
     await _index_upload(update, context, data, name)
+
 
 
 async def remove_article(update: Update, context: Context) -> None:

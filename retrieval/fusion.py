@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .lexical_overlap import lexical_overlap
+from .normalize import match_tokens
 from .store import SentenceRecord
 
 LEXICAL_WEIGHT = 0.02
@@ -35,8 +36,9 @@ def fuse(question: str, pairs: Iterable[tuple[float, SentenceRecord]], *,
          weight: float = LEXICAL_WEIGHT) -> list[Candidate]:
     """Score each (dense score, sentence) pair and sort best first."""
     candidates = []
+    tokens = match_tokens(question)
     for dense, record in pairs:
-        overlap = lexical_overlap(question, record.text)
+        overlap = lexical_overlap(question, record.text, tokens=tokens)
         candidates.append(Candidate(dense + weight * overlap, dense, overlap, record))
     candidates.sort(key=lambda c: -c.score)
     return candidates

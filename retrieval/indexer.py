@@ -24,7 +24,7 @@ from .articles import Article, ArticleError, discover_article_files, read_articl
 from .data_dir import model_mismatch_message
 from .passages import PASSAGE_FORMAT, passage_text
 from .sentences import split_sentences
-from .store import NewSentence, Store
+from .store import NewSentence, Store, StoreError
 from .vector_index import SNAPSHOT_DIR, VectorIndex, remove_stale_snapshots, snapshot_name
 
 LOCK_NAME = "index.lock"
@@ -47,6 +47,17 @@ def _embedding_groups(pending: list[_Pending], size: int) -> list[list[_Pending]
         groups[-1].append(item)
         count += len(item.sentences)
     return [g for g in groups if g]
+
+
+def _claimed_elsewhere(indexed_path: str | None, new_path: str | None) -> bool:
+    """True when another file that still exists already holds this article id."""
+    return bool(indexed_path and new_path and indexed_path != new_path and Path(indexed_path).exists())
+
+
+def _same_metadata(record, article: Article) -> bool:
+    """Title, source, link and date unchanged (the title is part of every sentence vector)."""
+    return (record.title, record.source, record.url, record.published) == \
+        (article.title, article.source, article.url, article.published)
 
 
 def _stored_articles(store: Store, skip_ids: set[str]) -> list[Article]:
@@ -187,9 +198,14 @@ class Indexer:
             try:
                 model_may_change = rebuild
                 recorded_format = store.get_meta("passage_format") or "sentence/0"
+                snapshot = store.get_meta("snapshot")
                 if store.counts()[1] and recorded_format != PASSAGE_FORMAT:
                     # vectors embedded from other passage text are not comparable: redo them all
                     self.log(f"passage format {recorded_format} -> {PASSAGE_FORMAT}: re-embedding every article")
+                    rebuild = True
+                elif snapshot and not (self.data_dir / SNAPSHOT_DIR / snapshot).is_file():
+                    # the vectors are gone (deleted by hand?); the texts are in SQLite: embed them again
+                    self.log(f"snapshot {snapshot} is missing: re-embedding every article")
                     rebuild = True
                 if rebuild:
                     articles = articles + _stored_articles(store, {a.article_id for a in articles})
@@ -218,7 +234,13 @@ class Indexer:
                 report.errors.append(ArticleError(label, f"شناسهٔ «{article.article_id}» تکراری است (duplicate id in this run)"))
                 continue
             current = live.get(article.article_id)
-            if current and current.content_hash == article.content_hash and not force:
+            if current and _claimed_elsewhere(current.path, article.path):
+                report.errors.append(ArticleError(label, (
+                    f"شناسهٔ «{article.article_id}» از آنِ «{current.path}» است؛ برای این پرونده سطر id: بنویسید "
+                    f"یا نامش را عوض کنید (id already used by another file; add an id: header or rename)")))
+                continue
+            if current and current.content_hash == article.content_hash and not force \
+                    and _same_metadata(current, article):
                 seen_ids.add(article.article_id)
                 report.unchanged.append(article.article_id)
                 continue
@@ -292,7 +314,11 @@ class Indexer:
         snapshots = self.data_dir / SNAPSHOT_DIR
         current = None if fresh_index else store.get_meta("snapshot")
         # read into memory, not mapped: this copy is about to be modified
-        index = VectorIndex.load(snapshots / current, mmap=False) if current else None
+        try:
+            index = VectorIndex.load(snapshots / current, mmap=False) if current else None
+        except RuntimeError as error:
+            raise StoreError(f"snapshot {current} cannot be read ({error}); "
+                             "run `pasokh index --rebuild` to embed every article again") from error
         with store.transaction():
             store.purge_retired(generation)
             doomed = list(retire) + [p.replaces_key for p in batch if p.replaces_key is not None]

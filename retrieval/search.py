@@ -12,7 +12,7 @@ from .abstention import AbstentionPolicy, looks_like_question
 from .citations import Hit, hit_from_record
 from .fusion import Candidate, fuse
 from .data_dir import model_mismatch_message
-from .store import ArticleRecord, SentenceRecord, Store, StoreError
+from .store import DB_NAME, ArticleRecord, SentenceRecord, Store, StoreError
 from .vector_index import SNAPSHOT_DIR, VectorIndex
 
 MAX_QUESTION_CHARS = 1000
@@ -56,10 +56,9 @@ class Searcher:
         self.data_dir = Path(data_dir)
         self.encoder = encoder
         self.policy = policy or AbstentionPolicy()
-        try:
-            self.store = Store(self.data_dir, create=False)
-        except StoreError as error:
-            raise NoIndexError(str(self.data_dir)) from error
+        if not (self.data_dir / DB_NAME).exists():
+            raise NoIndexError(str(self.data_dir))
+        self.store = Store(self.data_dir, create=False)  # StoreError: unreadable, not missing
         self._index: VectorIndex | None = None
         self._generation = -1
         self._lock = threading.Lock()
@@ -85,7 +84,11 @@ class Searcher:
             generation = self.store.generation()
             if generation != self._generation:
                 name = self.store.get_meta("snapshot")
-                self._index = VectorIndex.load(self.data_dir / SNAPSHOT_DIR / name) if name else None
+                try:
+                    self._index = VectorIndex.load(self.data_dir / SNAPSHOT_DIR / name) if name else None
+                except RuntimeError as error:  # FAISS cannot read it: deleted or damaged by hand
+                    raise StoreError(f"snapshot {name} cannot be read ({error}); "
+                                     "run `pasokh index --rebuild` to rebuild it") from error
                 self._generation = generation
             return self._index
 

@@ -18,12 +18,14 @@ from pathlib import Path
 DB_NAME = "pasokh.sqlite3"
 
 # Numbered migrations: the store upgrades an older data directory on open and
-# refuses one written by a newer Pasokh rather than misreading it.
+# refuses one written by a newer Pasokh rather than misreading it. Ids are
+# AUTOINCREMENT: a purged id is never handed out again, so an id held by an old
+# snapshot or an old Telegram button can never point at another sentence.
 _MIGRATIONS: list[str] = [
     """
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     CREATE TABLE articles (
-        id INTEGER PRIMARY KEY,
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
         article_id TEXT NOT NULL,
         title TEXT NOT NULL,
         source TEXT NOT NULL,
@@ -41,7 +43,7 @@ _MIGRATIONS: list[str] = [
     CREATE UNIQUE INDEX articles_live_id ON articles(article_id) WHERE removed_gen IS NULL;
     CREATE INDEX articles_hash ON articles(content_hash) WHERE removed_gen IS NULL;
     CREATE TABLE sentences (
-        id INTEGER PRIMARY KEY,
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
         article_key INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
         position INTEGER NOT NULL,
         char_start INTEGER NOT NULL,
@@ -54,7 +56,7 @@ _MIGRATIONS: list[str] = [
 SCHEMA_VERSION = len(_MIGRATIONS)
 
 
-class StoreError(Exception):
+class StoreError(RuntimeError):
     """The data directory cannot be used (unreadable, newer schema, ...)."""
 
 

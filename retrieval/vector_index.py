@@ -38,6 +38,8 @@ from pathlib import Path
 
 import numpy as np
 
+from pasokh.embeddings.memory import release_freed_memory as _release_freed_memory
+
 SNAPSHOT_DIR = "snapshots"
 _NAME = re.compile(r"^gen-(\d{8})\.faiss$")
 
@@ -285,14 +287,6 @@ def build_index(dimension: int, ids: np.ndarray, vectors: np.ndarray, *, hnsw: b
     return index
 
 
-def _release_freed_memory() -> None:
-    """Hand freed heap back to the system (a long indexing run rebuilds large arrays)."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
 
 
 def _fsync_dir(directory: Path) -> None:

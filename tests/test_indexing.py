@@ -218,3 +218,68 @@ def test_changed_passage_format_re_embeds_everything(fresh_copy, encoder):
     store.close()
     again = Indexer(fresh_copy, encoder).index_paths([REPO / "seeds"])
     assert again.sentences_embedded == 0
+
+
+def test_ids_are_never_reused_after_a_purge(tmp_path, encoder):
+    folder = tmp_path / "in"
+    write(folder / "x.txt", NEW_ARTICLE)
+    write(folder / "y.txt", "title: باران\n\nامروز در تبریز باران شدیدی بارید. مدارس تعطیل نشدند.\n")
+    indexer = Indexer(tmp_path / "data", encoder)
+    indexer.index_paths([folder])
+    store = Store(tmp_path / "data")
+    y_key = next(a.key for a in store.live_articles() if a.article_id == "y")
+    old_ids = set(store.live_sentence_ids(y_key))
+    indexer.remove(["y"])
+    indexer.remove(["x"])  # a second generation purges y's rows
+    write(tmp_path / "z" / "z.txt", "title: برف\n\nدر اردبیل برف بارید. جاده‌ها بسته شد.\n")
+    indexer.index_paths([tmp_path / "z"])
+    z_key = next(a.key for a in store.live_articles() if a.article_id == "z")
+    assert not old_ids & set(store.live_sentence_ids(z_key))
+    assert store.sentences_by_ids(old_ids) == {}  # an old button's id finds nothing, not z
+    store.close()
+
+
+def test_metadata_change_is_an_update(tmp_path, encoder):
+    article = write(tmp_path / "in" / "m.txt", "title: عنوان اول\nsource: الف\n\n" + NEW_ARTICLE)
+    indexer = Indexer(tmp_path / "data", encoder)
+    indexer.index_paths([article.parent])
+    write(article, "title: عنوان دوم\nsource: الف\n\n" + NEW_ARTICLE)
+    report = indexer.index_paths([article.parent])
+    assert report.updated == ["m"]
+    store = Store(tmp_path / "data")
+    assert [a.title for a in store.live_articles()] == ["عنوان دوم"]
+    store.close()
+
+
+def test_same_file_name_in_another_folder_is_not_silently_replaced(tmp_path, encoder):
+    write(tmp_path / "a" / "story.txt", NEW_ARTICLE)
+    write(tmp_path / "b" / "story.txt", "title: دیگر\n\nخبری کاملاً متفاوت دربارهٔ کشاورزی در خوزستان.\n")
+    indexer = Indexer(tmp_path / "data", encoder)
+    indexer.index_paths([tmp_path / "a"])
+    report = indexer.index_paths([tmp_path / "b"])
+    assert not report.updated and len(report.errors) == 1 and "id:" in str(report.errors[0])
+
+
+def test_missing_snapshot_is_a_message_and_index_recovers(fresh_copy, encoder):
+    for snapshot in (fresh_copy / "snapshots").glob("gen-*.faiss"):
+        snapshot.unlink()
+    asked = subprocess.run([sys.executable, "-m", "pasokh.bot.cli", "--data-dir", str(fresh_copy),
+                            "ask", "کره شمالی چند کانتینر به روسیه فرستاده است؟"],
+                           capture_output=True, text=True, timeout=120, cwd=REPO)
+    assert asked.returncode == 1 and "--rebuild" in asked.stderr and "Traceback" not in asked.stderr
+    report = Indexer(fresh_copy, encoder).index_paths([REPO / "seeds"])
+    assert report.sentences_embedded == 14
+    searcher = Searcher(fresh_copy, encoder)
+    assert searcher.ask("کره شمالی چند کانتینر به روسیه فرستاده است؟").answered
+    searcher.close()
+
+
+def test_unknown_model_is_a_message(tmp_path):
+    folder = tmp_path / "in"
+    write(folder / "x.txt", NEW_ARTICLE)
+    env = dict(os.environ, HF_HUB_OFFLINE="1")
+    done = subprocess.run([sys.executable, "-m", "pasokh.bot.cli", "--data-dir", str(tmp_path / "data"),
+                           "--model", "no-such-org/no-such-model", "index", str(folder)],
+                          capture_output=True, text=True, timeout=120, cwd=REPO, env=env)
+    assert done.returncode == 1 and "no-such-org/no-such-model" in done.stderr
+    assert "Traceback" not in done.stderr
