@@ -28,10 +28,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tests"))
-os.environ.setdefault("PASOKH_THREADS", "1")
+sys.path.insert(0, str(REPO))  # the Bot API stand-in lives with the tests
 
-from botapi_standin import BotApiStandIn, loopback_only  # noqa: E402
+from tests.helpers.botapi_standin import BotApiStandIn, loopback_only  # noqa: E402
 from machine_info import cpu_model  # noqa: E402
 
 ON_TOPIC = [
@@ -96,13 +95,13 @@ def user(api: TimedStandIn, chat: int, questions: list[str], latencies: list[flo
 async def measure(api: TimedStandIn, data_dir: Path, encoder, *, users: int, per_user: int,
                   outgoing_rate: float, chat_base: int, **settings) -> dict:
     """Run the bot, let ``users`` users ask ``per_user`` questions each; return the figures."""
-    from pasokh.bot.telegram_app import ALLOWED_UPDATES, build_application
-    from pasokh.bot.telegram_config import BotConfig
-    from pasokh.retrieval.search import Searcher
+    from pasokh.bot.settings import Settings
+    from pasokh.bot.telegram.app import ALLOWED_UPDATES, build_application
 
-    config = BotConfig.from_env({"TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_API_BASE_URL": api.base_url},
-                                outgoing_rate=outgoing_rate, rate_limit=10_000, **settings)
-    app = build_application(config, Searcher(data_dir, encoder))
+    base = Settings.from_env({"TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_API_BASE_URL": api.base_url},
+                             env_file=False, data_dir=data_dir)
+    bot = base.bot.with_overrides(outgoing_rate=outgoing_rate, rate_limit=10_000, **settings)
+    app = build_application(base.with_overrides(bot=bot), encoder)
     chats = [chat_base + i for i in range(users)]
     for chat in chats:
         api.arrivals[chat] = threading.Event()

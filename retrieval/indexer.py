@@ -9,28 +9,30 @@ previous generation untouched; a lock keeps two indexers from interleaving.
 from __future__ import annotations
 
 import dataclasses
-import fcntl
-import os
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 
 import numpy as np
 
-from pasokh.embeddings.encoder import Encoder
+from pasokh.embeddings.encoder import PassageEncoder
 
-from .articles import Article, ArticleError, discover_article_files, read_article
-from .data_dir import model_mismatch_message
+from .articles import Article, discover_article_files, read_article
+from .errors import ArticleError, ArticleProblem, ModelMismatchError, StoreError, StoreProblem
+from .index_lock import IndexLock
 from .passages import PASSAGE_FORMAT, passage_text
-from .sentences import split_sentences
-from .store import NewSentence, Store, StoreError
-from .vector_index import SNAPSHOT_DIR, VectorIndex, remove_stale_snapshots, snapshot_name
+from .sentences import SentenceSpan, split_sentences
+from .store import Store
+from .vector_index import SNAPSHOT_DIR, IndexParams, VectorIndex, remove_stale_snapshots, snapshot_name
 
-LOCK_NAME = "index.lock"
-COMMIT_EVERY_SECONDS = float(os.environ.get("PASOKH_COMMIT_SECONDS", "60"))
+log = logging.getLogger(__name__)
+
+COMMIT_SECONDS = 60.0
 """Publish a generation at least this often during a long run, so a killed
-indexer loses at most about this much embedding work."""
+indexer loses at most about this much embedding work (``PASOKH_COMMIT_SECONDS``)."""
 
 
 EMBED_GROUP_SENTENCES = 512
@@ -68,12 +70,12 @@ def _stored_articles(store: Store, skip_ids: set[str]) -> list[Article]:
             for r in store.live_articles() if r.article_id not in skip_ids]
 
 
-class IndexLockedError(Exception):
-    """Another indexer holds the lock and the caller chose not to wait."""
+class Reembedded(Enum):
+    """Why a run embedded every article again."""
 
-
-class ModelMismatchError(Exception):
-    """The index was built with another embedding model."""
+    REBUILD = "rebuild"  # asked for (after a model change)
+    PASSAGE_FORMAT = "passage_format"  # the text embedded per sentence changed in this version
+    SNAPSHOT_MISSING = "snapshot_missing"  # the vectors were deleted; the texts are in SQLite
 
 
 @dataclass
@@ -89,56 +91,28 @@ class IndexReport:
     sentences_embedded: int = 0
     seconds: float = 0.0
     generation: int = 0
-
-
-class IndexLock:
-    """An exclusive ``flock`` on the data directory, released when the process dies."""
-
-    def __init__(self, data_dir: Path) -> None:
-        self.path = Path(data_dir) / LOCK_NAME
-        self._fd: int | None = None
-
-    def acquire(self, *, wait: bool, on_wait: Callable[[], None] | None = None) -> None:
-        """Take the lock; if held elsewhere, wait (calling ``on_wait`` once) or raise."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            if not wait:
-                os.close(self._fd)
-                self._fd = None
-                raise IndexLockedError(str(self.path)) from None
-            if on_wait:
-                on_wait()
-            fcntl.flock(self._fd, fcntl.LOCK_EX)
-
-    def release(self) -> None:
-        """Give the lock back."""
-        if self._fd is not None:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
-            os.close(self._fd)
-            self._fd = None
+    reembedded: Reembedded | None = None
 
 
 @dataclass
 class _Pending:
     article: Article
     replaces_key: int | None
-    sentences: list[NewSentence]
+    sentences: list[SentenceSpan]
     vectors: np.ndarray | None = None
 
 
 class Indexer:
     """Indexes articles into one data directory with one encoder."""
 
-    def __init__(self, data_dir: Path, encoder: Encoder, *,
+    def __init__(self, data_dir: Path, encoder: PassageEncoder, *,
                  progress_factory: Callable[[int], Callable[[int], None]] | None = None,
-                 log: Callable[[str], None] | None = None) -> None:
+                 commit_seconds: float = COMMIT_SECONDS, index_params: IndexParams = IndexParams()) -> None:
         self.data_dir = Path(data_dir)
         self.encoder = encoder
         self.progress_factory = progress_factory
-        self.log = log or (lambda message: None)
+        self.commit_seconds = commit_seconds
+        self.index_params = index_params
 
     # ---- public -----------------------------------------------------------
     def index_paths(self, paths: Sequence[Path], *, prune: bool = False, wait: bool = True,
@@ -177,7 +151,7 @@ class Indexer:
             live = {a.article_id: a for a in store.live_articles()}
             doomed = [live[i] for i in article_ids if i in live]
             for missing in (i for i in article_ids if i not in live):
-                report.errors.append(ArticleError(missing, f"شناسهٔ «{missing}» در نمایه نیست (no such article)"))
+                report.errors.append(ArticleError(missing, ArticleProblem.UNKNOWN_ID, article_id=missing))
             if doomed:
                 self._publish(store, [], [a.key for a in doomed])
                 report.removed = [a.article_id for a in doomed]
@@ -199,15 +173,17 @@ class Indexer:
                 model_may_change = rebuild
                 recorded_format = store.get_meta("passage_format") or "sentence/0"
                 snapshot = store.get_meta("snapshot")
-                if store.counts()[1] and recorded_format != PASSAGE_FORMAT:
+                if rebuild:
+                    report.reembedded = Reembedded.REBUILD
+                elif store.counts()[1] and recorded_format != PASSAGE_FORMAT:
                     # vectors embedded from other passage text are not comparable: redo them all
-                    self.log(f"passage format {recorded_format} -> {PASSAGE_FORMAT}: re-embedding every article")
-                    rebuild = True
+                    report.reembedded = Reembedded.PASSAGE_FORMAT
                 elif snapshot and not (self.data_dir / SNAPSHOT_DIR / snapshot).is_file():
                     # the vectors are gone (deleted by hand?); the texts are in SQLite: embed them again
-                    self.log(f"snapshot {snapshot} is missing: re-embedding every article")
+                    report.reembedded = Reembedded.SNAPSHOT_MISSING
+                if report.reembedded:
                     rebuild = True
-                if rebuild:
+                    log.info("re-embedding every article (%s)", report.reembedded.value)
                     articles = articles + _stored_articles(store, {a.article_id for a in articles})
                 pending, retire = self._plan(store, articles, report, prune_under, force=rebuild)
                 if pending and not model_may_change:
@@ -231,13 +207,12 @@ class Indexer:
         for article in articles:
             label = article.path or article.article_id
             if article.article_id in seen_ids:
-                report.errors.append(ArticleError(label, f"شناسهٔ «{article.article_id}» تکراری است (duplicate id in this run)"))
+                report.errors.append(ArticleError(label, ArticleProblem.DUPLICATE_ID, article_id=article.article_id))
                 continue
             current = live.get(article.article_id)
             if current and _claimed_elsewhere(current.path, article.path):
-                report.errors.append(ArticleError(label, (
-                    f"شناسهٔ «{article.article_id}» از آنِ «{current.path}» است؛ برای این پرونده سطر id: بنویسید "
-                    f"یا نامش را عوض کنید (id already used by another file; add an id: header or rename)")))
+                report.errors.append(ArticleError(label, ArticleProblem.ID_CLAIMED, article_id=article.article_id,
+                                                  other_path=current.path))
                 continue
             if current and current.content_hash == article.content_hash and not force \
                     and _same_metadata(current, article):
@@ -250,11 +225,10 @@ class Indexer:
                 continue
             seen_ids.add(article.article_id)
             by_hash[article.content_hash] = article.article_id
-            spans = split_sentences(article.text)
-            if not spans:
-                report.errors.append(ArticleError(label, "جمله‌ای در متن پیدا نشد (no sentences found)"))
+            sentences = split_sentences(article.text)
+            if not sentences:
+                report.errors.append(ArticleError(label, ArticleProblem.NO_SENTENCES))
                 continue
-            sentences = [NewSentence(s.index, s.char_start, s.char_end, s.text) for s in spans]
             pending.append(_Pending(article, current.key if current else None, sentences))
             (report.updated if current else report.added).append(article.article_id)
         retire: list[int] = []
@@ -275,10 +249,10 @@ class Indexer:
         if not store.counts()[1] or not recorded:
             return
         if recorded != self.encoder.model_id:
-            raise ModelMismatchError(model_mismatch_message(recorded, self.encoder.model_id))
+            raise ModelMismatchError(recorded, self.encoder.model_id)
         fingerprint = store.get_meta("fingerprint")
         if fingerprint and fingerprint != self.encoder.info().fingerprint:
-            raise ModelMismatchError(model_mismatch_message(f"{recorded} ({fingerprint})", self.encoder.model_id))
+            raise ModelMismatchError(f"{recorded} ({fingerprint})", self.encoder.model_id)
 
     def _embed_and_publish(self, store: Store, pending: list[_Pending], retire: list[int],
                            report: IndexReport, *, single_snapshot: bool = False) -> None:
@@ -297,7 +271,7 @@ class Indexer:
                 offset += len(item.sentences)
             report.sentences_embedded += len(texts)
             ready.extend(group)
-            if not single_snapshot and time.monotonic() - last_publish >= COMMIT_EVERY_SECONDS:
+            if not single_snapshot and time.monotonic() - last_publish >= self.commit_seconds:
                 self._publish(store, ready, retire)
                 for item in ready:
                     item.vectors = None  # published: no need to hold them for the rest of the run
@@ -315,16 +289,15 @@ class Indexer:
         current = None if fresh_index else store.get_meta("snapshot")
         # read into memory, not mapped: this copy is about to be modified
         try:
-            index = VectorIndex.load(snapshots / current, mmap=False) if current else None
+            index = VectorIndex.load(snapshots / current, mmap=False, params=self.index_params) if current else None
         except RuntimeError as error:
-            raise StoreError(f"snapshot {current} cannot be read ({error}); "
-                             "run `pasokh index --rebuild` to embed every article again") from error
+            raise StoreError(StoreProblem.SNAPSHOT_UNREADABLE, snapshots / current, str(error)) from error
         with store.transaction():
             store.purge_retired(generation)
             doomed = list(retire) + [p.replaces_key for p in batch if p.replaces_key is not None]
             removed_ids: list[int] = []
             for key in doomed:
-                removed_ids.extend(store.live_sentence_ids(key))
+                removed_ids.extend(store.sentence_ids_of(key))
                 store.retire_article(key, generation)
             new_ids: list[int] = []
             vectors: list[np.ndarray] = []
@@ -333,7 +306,7 @@ class Indexer:
                 vectors.append(item.vectors)
             if index is None:
                 dimension = vectors[0].shape[1] if vectors else 384
-                index = VectorIndex(dimension)
+                index = VectorIndex(dimension, params=self.index_params)
             index.remove(removed_ids)
             if vectors:
                 index.add(np.asarray(new_ids, dtype=np.int64), np.vstack(vectors))
@@ -348,4 +321,4 @@ class Indexer:
             store.set_meta("snapshot", name)
             store.set_meta("generation", str(generation))
         remove_stale_snapshots(snapshots, keep={generation, generation - 1})
-        self.log(f"generation {generation} live: +{len(new_ids)} / -{len(removed_ids)} sentences")
+        log.info("generation %d live: +%d / -%d sentences", generation, len(new_ids), len(removed_ids))

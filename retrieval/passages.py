@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from .articles import Article
 from .normalize import normalize_for_matching
-from .store import NewSentence
+from .sentences import SentenceSpan
 
 PASSAGE_FORMAT = "title6-dot-sentence/1"
 """Names what ``passage_text`` produces. Vectors embedded under another format
@@ -52,7 +52,7 @@ def _folded(text: str) -> str:
     return normalize_for_matching(text).rstrip(_TERMINAL + " ")
 
 
-def passage_text(article: Article, sentences: Sequence[NewSentence], position: int) -> str:
+def passage_text(article: Article, sentences: Sequence[SentenceSpan], position: int) -> str:
     """The text embedded for ``sentences[position]`` of ``article``: title, then the sentence."""
     sentence = sentences[position].text
     title = embedding_title(article)

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
-from pasokh.embeddings.encoder import Encoder
+from pasokh.embeddings.encoder import QueryEncoder
 
 from .abstention import AbstentionPolicy, looks_like_question
 from .citations import Hit, hit_from_record
+from .errors import ModelMismatchError, NoIndexError, StoreError, StoreProblem
 from .fusion import Candidate, fuse
-from .data_dir import model_mismatch_message
-from .store import DB_NAME, ArticleRecord, SentenceRecord, Store, StoreError
-from .vector_index import SNAPSHOT_DIR, VectorIndex
+from .store import DB_NAME, ArticleRecord, SentenceRecord, Store
+from .vector_index import SNAPSHOT_DIR, IndexParams, VectorIndex
 
 MAX_QUESTION_CHARS = 1000
 """Longer questions are cut to this many characters (with a warning)."""
@@ -21,8 +22,13 @@ MAX_QUESTION_CHARS = 1000
 _CANDIDATES = 20
 
 
-class NoIndexError(Exception):
-    """There is no index yet in the data directory."""
+class Reason(StrEnum):
+    """Why an answer is what it is; the value is what ``--json`` prints as ``reason``."""
+
+    ANSWERED = "answered"
+    NOT_A_QUESTION = "not_a_question"
+    NO_MATCH = "no_match"
+    EMPTY_INDEX = "empty_index"
 
 
 @dataclass(frozen=True)
@@ -32,7 +38,7 @@ class Answer:
     question: str
     answered: bool
     hits: list[Hit] = field(default_factory=list)
-    reason: str = "answered"  # answered | not_a_question | no_match | empty_index
+    reason: Reason = Reason.ANSWERED
     truncated: bool = False
 
 
@@ -52,12 +58,14 @@ class Searcher:
     from a single snapshot.
     """
 
-    def __init__(self, data_dir: Path, encoder: Encoder, *, policy: AbstentionPolicy | None = None) -> None:
+    def __init__(self, data_dir: Path, encoder: QueryEncoder, *, policy: AbstentionPolicy | None = None,
+                 index_params: IndexParams = IndexParams()) -> None:
         self.data_dir = Path(data_dir)
         self.encoder = encoder
         self.policy = policy or AbstentionPolicy()
+        self.index_params = index_params
         if not (self.data_dir / DB_NAME).exists():
-            raise NoIndexError(str(self.data_dir))
+            raise NoIndexError(self.data_dir)
         self.store = Store(self.data_dir, create=False)  # StoreError: unreadable, not missing
         self._index: VectorIndex | None = None
         self._generation = -1
@@ -73,22 +81,29 @@ class Searcher:
         return self._generation
 
     def check_model(self) -> None:
-        """Raise ValueError if the index was built with another model than the encoder's."""
+        """Raise ModelMismatchError if the index was built with another model than the encoder's."""
         with self._lock:
             recorded = self.store.get_meta("model_id")
         if recorded and recorded != self.encoder.model_id:
-            raise ValueError(model_mismatch_message(recorded, self.encoder.model_id))
+            raise ModelMismatchError(recorded, self.encoder.model_id)
+
+    def reload(self) -> None:
+        """Load the live snapshot now (``/reload``), instead of at the next question."""
+        self.check_model()
+        with self._lock:
+            self._generation = -1
+        self._current_index()
 
     def _current_index(self) -> VectorIndex | None:
         with self._lock:
             generation = self.store.generation()
             if generation != self._generation:
                 name = self.store.get_meta("snapshot")
+                path = self.data_dir / SNAPSHOT_DIR / name if name else None
                 try:
-                    self._index = VectorIndex.load(self.data_dir / SNAPSHOT_DIR / name) if name else None
+                    self._index = VectorIndex.load(path, params=self.index_params) if path else None
                 except RuntimeError as error:  # FAISS cannot read it: deleted or damaged by hand
-                    raise StoreError(f"snapshot {name} cannot be read ({error}); "
-                                     "run `pasokh index --rebuild` to rebuild it") from error
+                    raise StoreError(StoreProblem.SNAPSHOT_UNREADABLE, path, str(error)) from error
                 self._generation = generation
             return self._index
 
@@ -96,12 +111,12 @@ class Searcher:
         """Answer ``question`` with up to ``k`` cited sentences, or abstain."""
         text, truncated = prepare_question(question)
         if not looks_like_question(text):
-            return Answer(text, False, reason="not_a_question", truncated=truncated)
+            return Answer(text, False, reason=Reason.NOT_A_QUESTION, truncated=truncated)
         ranked = self.rank(text, max(k, _CANDIDATES))
         if ranked is None:
-            return Answer(text, False, reason="empty_index", truncated=truncated)
+            return Answer(text, False, reason=Reason.EMPTY_INDEX, truncated=truncated)
         if not ranked or not self.policy.accepts(text, ranked):
-            return Answer(text, False, reason="no_match", truncated=truncated)
+            return Answer(text, False, reason=Reason.NO_MATCH, truncated=truncated)
         # a sentence far below the best one is about something else: quoting it is noise
         close = [c for c in ranked[:k] if c.dense >= ranked[0].dense - self.policy.follow_up_margin]
         hits = [hit_from_record(rank, c.score, c.record) for rank, c in enumerate(close, 1)]

@@ -15,6 +15,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import NoIndexError, StoreError, StoreProblem
+from .sentences import SentenceSpan
+
 DB_NAME = "pasokh.sqlite3"
 
 # Numbered migrations: the store upgrades an older data directory on open and
@@ -56,10 +59,6 @@ _MIGRATIONS: list[str] = [
 SCHEMA_VERSION = len(_MIGRATIONS)
 
 
-class StoreError(RuntimeError):
-    """The data directory cannot be used (unreadable, newer schema, ...)."""
-
-
 @dataclass(frozen=True)
 class ArticleRecord:
     """An indexed article as stored (``key`` is the row id, ``article_id`` the public id)."""
@@ -94,16 +93,6 @@ class SentenceRecord:
     published: str | None
 
 
-@dataclass(frozen=True)
-class NewSentence:
-    """A sentence about to be stored."""
-
-    position: int
-    char_start: int
-    char_end: int
-    text: str
-
-
 _ARTICLE_COLUMNS = ("id, article_id, title, source, url, published, language, path, "
                     "content_hash, n_sentences, indexed_at")
 _SENTENCE_SELECT = ("SELECT s.id, s.article_key, s.position, s.char_start, s.char_end, s.text, "
@@ -118,7 +107,7 @@ class Store:
         self.data_dir = Path(data_dir)
         self.path = self.data_dir / DB_NAME
         if not create and not self.path.exists():
-            raise StoreError(f"no index in {self.data_dir}")
+            raise NoIndexError(self.data_dir)
         try:
             if create:
                 self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -129,7 +118,7 @@ class Store:
             self._db.execute("PRAGMA foreign_keys=ON")
             self._migrate()
         except (sqlite3.Error, OSError) as error:
-            raise StoreError(f"cannot open {self.path}: {error}") from error
+            raise StoreError(StoreProblem.UNREADABLE, self.path, str(error)) from error
 
     def close(self) -> None:
         """Close the connection."""
@@ -138,7 +127,7 @@ class Store:
     def _migrate(self) -> None:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
-            raise StoreError(f"{self.path} was written by a newer Pasokh (schema {version}); upgrade Pasokh")
+            raise StoreError(StoreProblem.NEWER_SCHEMA, self.path, f"schema {version} > {SCHEMA_VERSION}")
         for number in range(version, SCHEMA_VERSION):
             # one script, one transaction: a crash mid-migration leaves the old version
             self._db.executescript(f"BEGIN IMMEDIATE; {_MIGRATIONS[number]}; "
@@ -154,6 +143,15 @@ class Store:
             self._db.execute("ROLLBACK")
             raise
         self._db.execute("COMMIT")
+
+    @contextmanager
+    def consistent_read(self) -> Iterator[None]:
+        """Reads inside see one committed state, whatever writers commit meanwhile (no write lock)."""
+        self._db.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self._db.execute("COMMIT")
 
     # ---- meta -------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:
@@ -181,12 +179,17 @@ class Store:
         """Full text of the article row ``key``."""
         return self._db.execute("SELECT text FROM articles WHERE id = ?", (key,)).fetchone()[0]
 
-    def live_sentence_ids(self, article_key: int) -> list[int]:
+    def sentence_ids_of(self, article_key: int) -> list[int]:
         """Sentence ids of one article row."""
         return [r[0] for r in self._db.execute(
             "SELECT id FROM sentences WHERE article_key = ? ORDER BY position", (article_key,))]
 
-    def add_article(self, article, sentences: Sequence[NewSentence], generation: int) -> list[int]:
+    def live_sentence_ids(self) -> set[int]:
+        """Ids of every sentence of the live generation (what its snapshot must hold)."""
+        return {r[0] for r in self._db.execute(
+            "SELECT s.id FROM sentences s JOIN articles a ON a.id = s.article_key WHERE a.removed_gen IS NULL")}
+
+    def add_article(self, article, sentences: Sequence[SentenceSpan], generation: int) -> list[int]:
         """Insert an article row and its sentences; return the new sentence ids in order."""
         cursor = self._db.execute(
             "INSERT INTO articles(article_id, title, source, url, published, language, path, "
@@ -200,7 +203,7 @@ class Store:
             ids.append(self._db.execute(
                 "INSERT INTO sentences(article_key, position, char_start, char_end, text) "
                 "VALUES (?,?,?,?,?)",
-                (key, sentence.position, sentence.char_start, sentence.char_end, sentence.text)).lastrowid)
+                (key, sentence.index, sentence.char_start, sentence.char_end, sentence.text)).lastrowid)
         return ids
 
     def retire_article(self, key: int, generation: int) -> None:
@@ -228,11 +231,6 @@ class Store:
         last = 1 << 30 if last is None else last
         rows = self._db.execute(f"{_SENTENCE_SELECT} WHERE s.article_key = ? AND s.position BETWEEN ? AND ? "
                                 "ORDER BY s.position", (article_key, first, last)).fetchall()
-        return [SentenceRecord(*row) for row in rows]
-
-    def all_live_sentences(self) -> list[SentenceRecord]:
-        """Every sentence of the live snapshot (for rebuilding lexical channels)."""
-        rows = self._db.execute(f"{_SENTENCE_SELECT} WHERE a.removed_gen IS NULL ORDER BY s.id").fetchall()
         return [SentenceRecord(*row) for row in rows]
 
     def counts(self) -> tuple[int, int]:

@@ -7,7 +7,7 @@ the SQLite sentence ids.
 
 Exact or approximate (docs/performance.md has the measurements):
 
-- Up to ``EXACT_MAX`` sentences the snapshot is ``IndexIDMap2(IndexFlatIP)``:
+- Up to ``IndexParams.exact_max`` sentences the snapshot is ``IndexIDMap2(IndexFlatIP)``:
   exact search, about 1 ms per question at 10k sentences.
 - Above it, the index becomes ``IndexIDMap2(IndexHNSWFlat)`` (built once from
   the flat vectors, then grown incrementally with ``add``). HNSW cannot remove
@@ -25,15 +25,17 @@ generation is a new file, and a deleted file stays readable while mapped), so
 the mapping is safe. A mapped index is copied into owned memory before its
 first modification.
 
-FAISS runs with ``PASOKH_FAISS_THREADS`` OpenMP threads (default 1): one
-question is searched by one thread anyway, and on a 2-core machine with the
-other core busy a 2-thread FAISS search took 48 ms instead of 10 ms.
+FAISS runs with one OpenMP thread unless ``set_faiss_threads`` says otherwise
+(the ``PASOKH_FAISS_THREADS`` setting): one question is searched by one thread
+anyway, and on a 2-core machine with the other core busy a 2-thread FAISS
+search took 48 ms instead of 10 ms.
 """
 
 from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -44,34 +46,40 @@ SNAPSHOT_DIR = "snapshots"
 _NAME = re.compile(r"^gen-(\d{8})\.faiss$")
 
 
-def _env_int(name: str, default: int) -> int:
-    value = os.environ.get(name, "").strip()
-    return int(value) if value.isdigit() else default
-
-
-EXACT_MAX = _env_int("PASOKH_EXACT_MAX", 50_000)
-"""Exact (flat) search up to this many vectors; HNSW above."""
-
 HNSW_M = 32
 """HNSW graph degree (2*M links per vector on the bottom layer)."""
 
 EF_CONSTRUCTION = 80
 """HNSW candidate list while inserting."""
 
-EF_SEARCH = _env_int("PASOKH_EF_SEARCH", 512)
-"""HNSW candidate list while searching (at least ``k``). At 94,791 news
-sentences, recall@10 against exact search: 0.979 at 128, 0.990 at 256, 0.996
-at 512 (0.76 ms a question; exact search there takes 4.6 ms)."""
-
 COMPACT_SHARE = 0.2
 """Rebuild an HNSW index once this share of its entries are tombstones."""
 
-FAISS_THREADS = _env_int("PASOKH_FAISS_THREADS", 1) or 1
+
+@dataclass(frozen=True)
+class IndexParams:
+    """When to search approximately, and how widely (settings ``PASOKH_EXACT_MAX``, ``PASOKH_EF_SEARCH``)."""
+
+    exact_max: int = 50_000
+    """Exact (flat) search up to this many vectors; HNSW above."""
+    ef_search: int = 512
+    """HNSW candidate list while searching (at least ``k``). At 94,791 news
+    sentences, recall@10 against exact search: 0.979 at 128, 0.990 at 256, 0.996
+    at 512 (0.76 ms a question; exact search there takes 4.6 ms)."""
+
 
 _LIVE_IDS = (0, 1 << 62)  # sentence ids are >= 0; tombstones are -1
 
-
 _faiss_module = None
+_faiss_threads = 1
+
+
+def set_faiss_threads(threads: int) -> None:
+    """OpenMP threads for FAISS searches in this process (default 1)."""
+    global _faiss_threads
+    _faiss_threads = max(1, threads)
+    if _faiss_module is not None:
+        _faiss_module.omp_set_num_threads(_faiss_threads)
 
 
 def _faiss():
@@ -79,7 +87,7 @@ def _faiss():
     if _faiss_module is None:
         import faiss  # imported lazily: `pasokh status` must not pay for it
 
-        faiss.omp_set_num_threads(FAISS_THREADS)
+        faiss.omp_set_num_threads(_faiss_threads)
         _faiss_module = faiss
     return _faiss_module
 
@@ -92,28 +100,30 @@ def snapshot_name(generation: int) -> str:
 class VectorIndex:
     """A FAISS index of sentence vectors keyed by sentence id (exact or HNSW)."""
 
-    def __init__(self, dimension: int, index=None, *, owned: bool = True) -> None:
+    def __init__(self, dimension: int, index=None, *, owned: bool = True,
+                 params: IndexParams = IndexParams()) -> None:
         faiss = _faiss()
         self.dimension = dimension
+        self.params = params
         self._index = index if index is not None else faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
         self._owned = owned
         self._path: Path | None = None  # the file a mapped index maps
         self._dead = self._count_tombstones() if self.is_hnsw else 0
 
     @classmethod
-    def load(cls, path: Path, *, mmap: bool = True) -> VectorIndex:
+    def load(cls, path: Path, *, mmap: bool = True, params: IndexParams = IndexParams()) -> VectorIndex:
         """Read a snapshot file (memory-mapped unless ``mmap=False``)."""
         faiss = _faiss()
         if mmap:
             try:
                 index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC)
-                loaded = cls(index.d, index, owned=False)
+                loaded = cls(index.d, index, owned=False, params=params)
                 loaded._path = Path(path)
                 return loaded
             except RuntimeError:
                 pass  # an index type FAISS cannot map: read it
         index = faiss.read_index(str(path))
-        return cls(index.d, index)
+        return cls(index.d, index, params=params)
 
     # ---- what it is ---------------------------------------------------------
     @property
@@ -135,29 +145,25 @@ class VectorIndex:
     def __len__(self) -> int:
         return int(self._index.ntotal) - self._dead
 
-    # ---- copies and changes -------------------------------------------------
-    def copy(self) -> VectorIndex:
-        """An independent copy to modify while readers keep using this one."""
-        return VectorIndex(self.dimension, self._owned_copy())
+    # ---- changes ------------------------------------------------------------
+    def _own(self) -> None:
+        """Copy a mapped index into owned memory before its first change.
 
-    def _owned_copy(self):
-        faiss = _faiss()
+        A clone of a mapped index still points into the file: read the file
+        again (one copy), or go through bytes if it is gone (two copies, briefly).
+        """
         if self._owned:
-            return faiss.clone_index(self._index)
-        # a clone of a mapped index still points into the file: read the file again
-        # (one copy), or go through bytes if it is gone (two copies, briefly)
+            return
+        faiss = _faiss()
+        owned = None
         try:
             if self._path is not None:
-                return faiss.read_index(str(self._path))
+                owned = faiss.read_index(str(self._path))
         except RuntimeError:
             pass
-        return faiss.deserialize_index(faiss.serialize_index(self._index))
-
-    def _own(self) -> None:
-        if not self._owned:
-            self._index = self._owned_copy()
-            self._owned = True
-            self._path = None
+        self._index = owned if owned is not None else faiss.deserialize_index(faiss.serialize_index(self._index))
+        self._owned = True
+        self._path = None
 
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         """Add ``vectors`` (n x dim, normalized) under sentence ``ids``."""
@@ -168,7 +174,7 @@ class VectorIndex:
             raise ValueError(f"vector dimension {vectors.shape[-1]} != index dimension {self.dimension}")
         ids = np.ascontiguousarray(ids, dtype=np.int64)
         self._own()
-        if not self.is_hnsw and len(self) + len(ids) > EXACT_MAX:
+        if not self.is_hnsw and len(self) + len(ids) > self.params.exact_max:
             live_ids, live_vectors = self._live_entries()
             self._rebuild(np.concatenate([live_ids, ids]), np.vstack([live_vectors, vectors]))
             return
@@ -195,11 +201,6 @@ class VectorIndex:
         if self._dead > COMPACT_SHARE * self._index.ntotal:
             self._rebuild(*self._live_entries())
 
-    def compact(self) -> None:
-        """Rebuild without tombstones (flat if at most ``EXACT_MAX`` vectors remain)."""
-        self._own()
-        self._rebuild(*self._live_entries())
-
     def _live_entries(self) -> tuple[np.ndarray, np.ndarray]:
         faiss = _faiss()
         id_map = faiss.vector_to_array(self._index.id_map)
@@ -210,7 +211,7 @@ class VectorIndex:
 
     def _rebuild(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         self._index = None
-        self._index = build_index(self.dimension, ids, vectors)
+        self._index = build_index(self.dimension, ids, vectors, params=self.params)
         self._owned = True
         self._dead = 0
         _release_freed_memory()
@@ -232,20 +233,16 @@ class VectorIndex:
         if not self.is_hnsw:
             return self._index.search(queries, k)
         faiss = _faiss()
-        params = faiss.SearchParametersHNSW()
-        params.efSearch = max(ef_search or EF_SEARCH, k)
+        search = faiss.SearchParametersHNSW()
+        search.efSearch = max(ef_search or self.params.ef_search, k)
         if self._dead:
             selector = faiss.IDSelectorRange(*_LIVE_IDS)  # sees the ids after the id map: skips -1
-            params.sel = selector
-        scores, labels = self._index.search(queries, k, params=params)
+            search.sel = selector
+        scores, labels = self._index.search(queries, k, params=search)
         return scores, labels
 
-    def vectors_of(self, ids: list[int]) -> np.ndarray:
-        """The stored vectors of sentence ``ids`` (n x dim)."""
-        return np.vstack([self._index.reconstruct(int(i)) for i in ids]) if ids else np.zeros((0, self.dimension), np.float32)
-
     def ids(self) -> np.ndarray:
-        """The live sentence ids, in storage order."""
+        """The live sentence ids, in storage order (``pasokh status --check`` compares them with the store)."""
         faiss = _faiss()
         id_map = faiss.vector_to_array(self._index.id_map)
         return id_map[id_map >= 0]
@@ -267,26 +264,25 @@ class VectorIndex:
         _fsync_dir(path.parent)
 
 
-def build_index(dimension: int, ids: np.ndarray, vectors: np.ndarray, *, hnsw: bool | None = None):
-    """A new FAISS index over ``vectors``: flat up to ``EXACT_MAX`` vectors, HNSW above
+def build_index(dimension: int, ids: np.ndarray, vectors: np.ndarray, *, hnsw: bool | None = None,
+                params: IndexParams = IndexParams()):
+    """A new FAISS index over ``vectors``: flat up to ``params.exact_max`` vectors, HNSW above
     (``hnsw`` forces either)."""
     faiss = _faiss()
     ids = np.ascontiguousarray(ids, dtype=np.int64)
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     if hnsw is None:
-        hnsw = len(ids) > EXACT_MAX
+        hnsw = len(ids) > params.exact_max
     if hnsw:
         inner = faiss.IndexHNSWFlat(dimension, HNSW_M, faiss.METRIC_INNER_PRODUCT)
         inner.hnsw.efConstruction = EF_CONSTRUCTION
-        inner.hnsw.efSearch = EF_SEARCH
+        inner.hnsw.efSearch = params.ef_search
     else:
         inner = faiss.IndexFlatIP(dimension)
     index = faiss.IndexIDMap2(inner)
     if len(ids):
         index.add_with_ids(vectors, ids)
     return index
-
-
 
 
 def _fsync_dir(directory: Path) -> None:

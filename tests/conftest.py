@@ -1,27 +1,20 @@
-"""Shared fixtures: the real bundled model and an index of the real seed article."""
+"""Shared fixtures: the real bundled model, an index of the real seed article, the Bot API stand-in."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-SEEDS = REPO / "seeds"
-SEED_FILE = SEEDS / "000_040e5e524f598d68.txt"
-SEED_ID = "040e5e524f598d68"
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-# one thread per encoder keeps timings sane on 2-core machines running other work
-os.environ.setdefault("PASOKH_THREADS", "1")
+from tests.helpers.botapi_standin import BotApiStandIn, loopback_only
+from tests.helpers.paths import SEED_ID, SEEDS
 
 
 @pytest.fixture(scope="session")
 def encoder():
-    """The default (bundled, offline) encoder, prepared in the user's cache once."""
+    """The default (bundled, offline) encoder, one thread, prepared in the user's cache once."""
     from pasokh.embeddings.encoder import Encoder
 
     return Encoder()
@@ -54,3 +47,10 @@ def fresh_copy(tmp_path, seed_data_dir) -> Path:
     target = tmp_path / "data"
     shutil.copytree(seed_data_dir, target, ignore=shutil.ignore_patterns("index.lock"))
     return target
+
+
+@pytest.fixture
+def standin() -> Iterator[BotApiStandIn]:
+    """A running Bot API stand-in on 127.0.0.1; the process may only talk to loopback meanwhile."""
+    with loopback_only(), BotApiStandIn() as api:
+        yield api
