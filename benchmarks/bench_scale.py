@@ -190,7 +190,7 @@ def serve_worker(data_dir: Path, questions_file: Path) -> None:
         times.append(time.perf_counter() - started)
         answered += answer.answered
     status = _proc_status()
-    index = searcher._current_index()
+    index, _generation = searcher._current_index()
     result = {"questions": len(questions), "answered": answered,
               "p50_ms": 1000 * float(np.percentile(times, 50)), "p99_ms": 1000 * float(np.percentile(times, 99)),
               "mean_ms": 1000 * statistics.fmean(times), "rss_mb": status.get("VmRSS"),

@@ -9,6 +9,7 @@ Persian digits (``fa_digits``), so a sentence never mixes ``۱۴`` and ``11.6``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import Enum
 from pathlib import Path
 
@@ -61,7 +62,19 @@ _REASONS = {
     Reason.NOT_A_QUESTION: ("این پیام پرسش به نظر نمی‌رسد؛ پرسشی دربارهٔ مقاله‌ها بنویسید.",
                             "That does not look like a question; ask something about the articles."),
     Reason.EMPTY_INDEX: ("هنوز مقاله‌ای نمایه نشده است.", "No articles are indexed yet."),
+    Reason.GREETING: ("سلام! پرسش خود را دربارهٔ خبرها بنویسید تا جمله‌های خود خبر را با منبع برایتان نقل کنم.",
+                      "Hello! Ask me about the news and I will quote the articles' own sentences, with sources."),
+    Reason.THANKS: ("خواهش می‌کنم! اگر پرسش دیگری دارید، بپرسید.", "You're welcome! Ask me anything else."),
+    Reason.FAREWELL: ("خدانگهدار! هر وقت پرسشی داشتید، در خدمتم.", "Goodbye! I'm here whenever you have a question."),
 }
+SMALL_TALK = frozenset({Reason.GREETING, Reason.THANKS, Reason.FAREWELL})
+
+
+def reply_language(question: str) -> Lang:
+    """English for a question written in Latin letters only (the quotes stay Persian), else Persian."""
+    has_persian = any("\u0600" <= ch <= "\u06ff" for ch in question)
+    has_latin = any("a" <= ch.lower() <= "z" for ch in question)
+    return Lang.EN if has_latin and not has_persian else Lang.FA
 EMPTY_INDEX_CLI_HINT = ("اول «pasokh index» را اجرا کنید.", "run `pasokh index` first.")
 EMPTY_INDEX_READER_HINT = ("به‌زودی مقاله‌ها افزوده می‌شوند.", "Articles will be added soon.")
 
@@ -77,11 +90,6 @@ def truncated_text(limit: int, lang: Lang = Lang.FA) -> str:
     if lang is Lang.FA:
         return f"پرسش بسیار بلند بود و فقط {fa_digits(limit)} نویسهٔ اول آن بررسی شد."
     return f"The question was very long; only its first {limit} characters were used."
-
-
-def sentence_label(index: int) -> str:
-    """``جملهٔ ۳`` in a citation."""
-    return f"جملهٔ {fa_digits(index)}"
 
 
 EMPTY_QUESTION = "پرسش خالی است؛ یک پرسش بنویسید. (empty question)"
@@ -101,6 +109,25 @@ PROGRESS_INDEXING = "نمایه‌سازی"
 PREPARING_MODEL = "آماده‌سازی مدل همراه (یک بار، حدود ۱۵ ثانیه)… (preparing the bundled model once, ~15 s)"
 WAITING_FOR_LOCK = "نمایه‌ساز دیگری در حال کار است؛ منتظر می‌مانم… (another indexer is running; waiting)"
 BAD_K = "مقدار -k باید بین ۱ و ۵۰ باشد (k must be 1..50)"
+
+
+INDEX_NEEDS_A_PATH = ("نام پرونده یا پوشهٔ مقاله‌ها را بدهید، مثلاً: pasokh index ~/news "
+                      "(nothing indexed yet: give a file or folder, e.g. pasokh index ~/news)")
+
+_BAD_QUESTIONS = {
+    "not_utf8": ("این سطر متن UTF-8 نیست و خوانده نشد", "this line is not UTF-8 text; skipped"),
+}
+
+
+def bad_question_text(problem: str) -> str:
+    """Why a question line could not be read."""
+    return _bilingual(*_BAD_QUESTIONS[problem])
+
+
+def converted_file(path: str, encoding: str) -> str:
+    """A file read in another encoding than UTF-8 (Windows-1256), converted."""
+    return _bilingual(f"«{path}» با UTF-8 نبود؛ با رمزگذاری Windows-1256 خوانده و تبدیل شد",
+                      f"{path} was not UTF-8; read as {encoding} and converted")
 
 
 def not_found_path(path: Path) -> str:
@@ -162,10 +189,11 @@ def no_index_status(data_dir: Path) -> str:
 
 
 def status_lines(*, articles: int, sentences: int, model: str | None, generation: int, size_mb: float,
-                 data_dir: Path) -> str:
-    return (f"مقاله‌ها (articles): {articles}\nجمله‌ها (sentences): {sentences}\n"
-            f"مدل (model): {model or '-'}\nنسل نمایه (generation): {generation}\n"
-            f"حجم نمایه (index size): {size_mb:.1f} MB\nپوشهٔ داده (data dir): {data_dir}")
+                 data_dir: Path, precision: str) -> str:
+    return (f"مقاله‌ها (articles): {fa_digits(articles)}\nجمله‌ها (sentences): {fa_digits(sentences)}\n"
+            f"مدل (model): {model or '-'}\nدقت جاسازی (passage precision): {precision}\n"
+            f"نسل نمایه (generation): {fa_digits(generation)}\n"
+            f"حجم نمایه (index size): {fa_number(size_mb)} مگابایت\nپوشهٔ داده (data dir): {data_dir}")
 
 
 def consistency_text(consistency) -> str:
@@ -309,7 +337,7 @@ def setting_warning_text(warning: SettingWarning) -> str:
                       f"{d['path']} holds the bot token and is readable by others (mode {d['mode']}): chmod 600 it")
 
 
-# ---- Telegram: readers ---------------------------------------------------------------------
+# ---- Telegram: readers (in the reader's language) -------------------------------------------
 
 COMMAND_MENU = {
     "start": "شروع و معرفی ربات",
@@ -319,69 +347,154 @@ COMMAND_MENU = {
 }
 ADMIN_COMMAND_MENU = {
     "stats": "آمار پرسش‌ها و پاسخ‌ها (مدیران)",
+    "unanswered": "پرسش‌های بی‌پاسخ، پرتکرارترین اول (مدیران)",
     "reload": "خواندن دوبارهٔ نمایه (مدیران)",
     "add": "افزودن مقاله با متن یا پرونده (مدیران)",
     "remove": "حذف مقاله با شناسه (مدیران)",
 }
-MORE_LABEL = "نتایج بیشتر"
-CONTEXT_LABEL = "متن پیرامون"
-UNKNOWN_SOURCE = "منبع نامشخص"
-SOURCES_TITLE = "مقاله‌های نمایه‌شده"
-HELP_TITLE = "راهنمای پاسخ"
-ABOUT_TITLE = "دربارهٔ پاسخ"
-STATS_TITLE = "آمار پاسخ"
 
-BOT_TEXTS = {
-    "admin_only": "این دستور فقط برای مدیران ربات است؛ برای پرسیدن، پرسش خود را بنویسید.",
-    "error": "متأسفم، در پاسخ به این پیام مشکلی پیش آمد. لطفاً کمی بعد دوباره امتحان کنید.",
-    "stale_question": "پرسش اصلی دیگر در دسترس نیست؛ لطفاً پرسش را دوباره بفرستید.",
-    "no_more": "نتیجهٔ دیگری نیست.",
-    "stale_sentence": "این جمله دیگر در نمایه نیست (نمایه به‌روز شده است)؛ پرسش را دوباره بفرستید.",
-    "unknown_button": "این دکمه دیگر کار نمی‌کند؛ پرسش را دوباره بفرستید.",
-    "empty_index": reason_text(Reason.EMPTY_INDEX) + " " + EMPTY_INDEX_READER_HINT[0],
+_TEXTS: dict[str, tuple[str, str]] = {
+    "more": ("نتایج بیشتر", "More results"),
+    "context": ("متن پیرامون", "Surrounding text"),
+    "sentence": ("جملهٔ {n}", "sentence {n}"),
+    "more_heading": ("نتیجه‌های دیگر، کم‌ربط‌تر:", "Other results, less relevant:"),
+    "no_more": ("نتیجهٔ مرتبط دیگری نیست.", "Nothing else relevant."),
+    "rephrase": ("می‌توانید پرسش را با واژه‌های دیگری بپرسید، یا فهرست خبرها را با /sources ببینید.",
+                 "Try other words, or see the indexed articles with /sources."),
+    "closest": ("نزدیک‌ترین خبر، که پاسخ این پرسش نیست: «{title}»",
+                "The closest article, which does not answer this: “{title}”"),
+    "admin_only": ("این دستور فقط برای مدیران ربات است؛ برای پرسیدن، پرسش خود را بنویسید.",
+                   "This command is for the bot's editors; to ask, just write your question."),
+    "upload_refused": ("افزودن مقاله کار مدیران ربات است؛ این پرونده دریافت یا ذخیره نشد. "
+                       "برای پرسیدن، پرسش خود را بنویسید.",
+                       "Only the bot's editors can add articles; this file was not downloaded or kept. "
+                       "To ask, just write your question."),
+    "text_only": ("من پرسش‌های نوشتاری را پاسخ می‌دهم؛ لطفاً پرسش خود را بنویسید.",
+                  "I answer written questions; please type yours."),
+    "error": ("متأسفم، در پاسخ به این پیام مشکلی پیش آمد. لطفاً کمی بعد دوباره امتحان کنید.",
+              "Sorry, something went wrong with this message. Please try again in a moment."),
+    "stale_question": ("پرسش اصلی دیگر در دسترس نیست؛ لطفاً پرسش را دوباره بفرستید.",
+                       "The original question is gone; please send it again."),
+    "stale_sentence": ("این جمله دیگر در نمایه نیست (نمایه به‌روز شده است)؛ پرسش را دوباره بفرستید.",
+                       "That sentence is no longer indexed; please ask again."),
+    "unknown_button": ("این دکمه دیگر کار نمی‌کند؛ پرسش را دوباره بفرستید.",
+                       "This button no longer works; please ask again."),
+    "empty_index": ("هنوز مقاله‌ای نمایه نشده است. به‌زودی مقاله‌ها افزوده می‌شوند.",
+                    "No articles are indexed yet; they will be added soon."),
+    "thanks_feedback": ("ممنون از بازخوردتان!", "Thanks for the feedback!"),
+    "helpful": ("👍", "👍"),
+    "unhelpful": ("👎", "👎"),
 }
+MORE_LABEL = _TEXTS["more"][0]
+CONTEXT_LABEL = _TEXTS["context"][0]
+BOT_NAME_PLACEHOLDER = "نام ربات"
 
 
-def welcome_text(articles: int, example: str | None, newest_title: str | None) -> str:
-    """/start."""
-    text = (f"سلام! من «پاسخ» هستم و به پرسش‌های فارسی دربارهٔ {fa_digits(articles)} مقالهٔ خبری "
-            "نمایه‌شده، با نقل جمله‌های خود مقاله‌ها و ذکر منبع، پاسخ می‌دهم.\n\n"
-            "کافی است پرسش خود را بنویسید")
-    text += f"؛ مثلاً:\n«{example}»" if example else "."
+def text(key: str, lang: Lang = Lang.FA, **values) -> str:
+    """One of the bot's fixed phrases in ``lang``, with ``values`` filled in (numbers in its digits)."""
+    fa, en = _TEXTS[key]
+    template = fa if lang is Lang.FA else en
+    return template.format(**{k: number(v, lang) if isinstance(v, int) else v for k, v in values.items()})
+
+
+BOT_TEXTS = {key: fa for key, (fa, _en) in _TEXTS.items()}
+
+
+def sentence_label(index: int, lang: Lang = Lang.FA) -> str:
+    """``جملهٔ ۳`` (``sentence 3``) in a citation."""
+    return text("sentence", lang, n=index)
+
+
+_FA_MONTHS = ("فروردین", "اردیبهشت", "خرداد", "تیر", "مرداد", "شهریور", "مهر", "آبان", "آذر", "دی", "بهمن",
+              "اسفند")
+
+
+def published_date(published: str | None, lang: Lang = Lang.FA) -> str | None:
+    """An article's date for people: Jalali in Persian (``۲۸ خرداد ۱۴۰۳``), as given otherwise.
+
+    ISO timestamps (``2024-06-17T09:30:00Z``) scramble inside a right-to-left bubble; a date
+    that is not ISO is shown as written.
+    """
+    if not published:
+        return None
+    from datetime import date, datetime
+
+    try:
+        moment = datetime.fromisoformat(published.strip().replace("Z", "+00:00"))
+        day = moment.date()
+    except ValueError:
+        try:
+            day = date.fromisoformat(published.strip()[:10])
+        except ValueError:
+            return published
+    if lang is Lang.EN:
+        return day.strftime("%-d %B %Y")
+    import jdatetime
+
+    jalali = jdatetime.date.fromgregorian(date=day)
+    return f"{fa_digits(jalali.day)} {_FA_MONTHS[jalali.month - 1]} {fa_digits(jalali.year)}"
+
+
+def welcome_text(articles: int, examples: Sequence[str], newest_title: str | None) -> str:
+    """/start: what the bot knows, and questions taken from what is indexed."""
+    text_ = (f"سلام! من «پاسخ» هستم و به پرسش‌های شما دربارهٔ {fa_digits(articles)} مقالهٔ خبری "
+             "نمایه‌شده، با نقل جمله‌های خود مقاله‌ها و ذکر منبع، پاسخ می‌دهم.\n\n"
+             "کافی است پرسش خود را بنویسید")
+    if examples:
+        text_ += "؛ مثلاً دربارهٔ:\n" + "\n".join(f"• {example}" for example in examples)
+    else:
+        text_ += "."
     if newest_title:
-        text += f"\n\nتازه‌ترین مقاله: «{newest_title}»"
-    return text + "\n\nراهنما: /help — فهرست مقاله‌ها: /sources"
+        text_ += f"\n\nتازه‌ترین مقاله: «{newest_title}»"
+    return text_ + "\n\nراهنما: /help — فهرست مقاله‌ها: /sources"
 
 
-def help_lines(mention: str, max_question_chars: int, rate_limit: int) -> list[str]:
+def help_lines(mention: str, max_question_chars: int, rate_limit: int, *, admin: bool) -> list[str]:
     """/help, one bullet a line (``mention`` is already ``@name`` or a placeholder)."""
-    return [
-        f"• پرسش خود را به فارسی بنویسید (تا {fa_digits(max_question_chars)} نویسه). پاسخ، جمله‌هایی "
+    lines = [
+        f"• پرسش خود را بنویسید (تا {fa_digits(max_question_chars)} نویسه). پاسخ، جمله‌هایی "
         "از خود مقاله‌هاست، با نام مقاله، منبع و شمارهٔ جمله.",
         f"• «{MORE_LABEL}»: جمله‌های مرتبط بعدی. «{CONTEXT_LABEL}»: جمله‌های پیش و پس از جملهٔ نقل‌شده.",
         f"• در گروه‌ها: مرا با {mention} صدا بزنید یا به پیام من پاسخ دهید.",
-        f"• هر کاربر حداکثر {fa_digits(rate_limit)} پرسش در دقیقه.",
+        f"• در هر گفت‌وگویی: {mention} و پرسش را بنویسید تا جمله‌ای را با منبعش هم‌رسانی کنید.",
+        f"• هر کاربر حداکثر {fa_digits(rate_limit)} درخواست در دقیقه.",
+        "دستورها: /start /help /sources /about",
     ]
+    if admin:
+        lines += ["", "دستورهای مدیران:",
+                  "/stats آمار پرسش‌ها، پاسخ‌ها و سرعت",
+                  "/unanswered پرسش‌هایی که پاسخی نیافتند، پرتکرارترین اول",
+                  "/sources فهرست مقاله‌ها با شناسه",
+                  "/add متن — افزودن مقاله (یا فرستادن پروندهٔ ‎.txt، ‎.md یا ‎.json)",
+                  "/remove شناسه — حذف مقاله (با تأیید)",
+                  "/reload خواندن دوبارهٔ نمایه"]
+    return lines
 
 
-HELP_COMMANDS = "دستورها: /start /help /sources /about"
-BOT_NAME_PLACEHOLDER = "نام ربات"
+HELP_TITLE = "راهنمای پاسخ"
+ABOUT_TITLE = "دربارهٔ پاسخ"
+STATS_TITLE = "آمار پاسخ"
+SOURCES_TITLE = "مقاله‌های نمایه‌شده"
+UNKNOWN_SOURCE = "منبع نامشخص"
 
 
 def about_text(articles: int, sentences: int) -> tuple[str, str]:
     """/about: (what Pasokh does, the index size line)."""
     return ("پاسخ متن تازه نمی‌سازد: فقط جمله‌هایی از مقاله‌های نمایه‌شده را بی‌تغییر و با منبع نقل می‌کند. "
-            "پرسش با مدل multilingual-e5-small روی همین سرور با جمله‌ها سنجیده می‌شود و اگر هیچ جمله‌ای به اندازهٔ "
-            "کافی مرتبط نباشد، پاسخی نمی‌دهد.",
+            "پرسش روی همین سرور با جمله‌ها سنجیده می‌شود و اگر هیچ جمله‌ای پاسخ آن نباشد، پاسخی نمی‌دهد.",
             f"نمایه: {fa_digits(articles)} مقاله، {fa_digits(sentences)} جمله.")
 
 
-def sources_details(source: str | None, published: str | None, sentences: int) -> list[str]:
-    """The details under one article in /sources (already plain text)."""
+def sources_details(source: str | None, published: str | None, sentences: int, *,
+                    article_id: str | None = None) -> list[str]:
+    """The details under one article in /sources (editors also see the id)."""
     details = [source or UNKNOWN_SOURCE]
-    if published:
-        details.append(f"تاریخ: {fa_digits(published)}")
+    date_ = published_date(published)
+    if date_:
+        details.append(date_)
     details.append(f"{fa_digits(sentences)} جمله")
+    if article_id:
+        details.append(f"شناسه: {article_id}")
     return details
 
 
@@ -390,8 +503,8 @@ def more_articles(count: int) -> str:
 
 
 def rate_limited_text(limit: int, retry_after: float) -> str:
-    """The polite refusal when a user asks too often."""
-    return (f"کمی آهسته‌تر، لطفاً! هر کاربر حداکثر {fa_digits(limit)} پرسش در دقیقه می‌تواند بفرستد؛ "
+    """The polite refusal when a user sends too much."""
+    return (f"کمی آهسته‌تر، لطفاً! هر کاربر حداکثر {fa_digits(limit)} درخواست در دقیقه می‌تواند بفرستد؛ "
             f"حدود {fa_digits(max(1, round(retry_after)))} ثانیهٔ دیگر دوباره بپرسید.")
 
 
@@ -402,6 +515,9 @@ def milliseconds(seconds: float | None) -> str:
 REASON_LABELS = {
     Reason.NO_MATCH: "پاسخی در مقاله‌ها نبود",
     Reason.NOT_A_QUESTION: "پرسش نبود",
+    Reason.GREETING: "سلام و احوال‌پرسی",
+    Reason.THANKS: "تشکر",
+    Reason.FAREWELL: "خداحافظی",
     Reason.EMPTY_INDEX: "نمایه خالی بود",
 }
 
@@ -439,7 +555,36 @@ EDITOR_TEXTS = {
     "indexing": "در حال نمایه‌سازی…",
     "unchanged": "این مقاله پیش‌تر با همین متن نمایه شده است.",
     "remove_usage": "شناسهٔ مقاله را پس از /remove بنویسید؛ شناسه‌ها را با /sources ببینید.",
+    "remove_yes": "بله، حذف شود",
+    "remove_no": "نه",
+    "remove_cancelled": "حذف لغو شد.",
+    "unanswered_empty": "هنوز پرسش بی‌پاسخی ثبت نشده است.",
+    "unanswered_off": "ثبت پرسش‌ها خاموش است (PASOKH_QUESTION_LOG=off).",
+    "unanswered_title": "پرسش‌های بی‌پاسخ، پرتکرارترین اول",
 }
+
+
+def indexing_progress(done: int, total: int) -> str:
+    percent = round(100 * done / total) if total else 0
+    return f"در حال نمایه‌سازی… {fa_digits(percent)}٪ ({fa_digits(done)} از {fa_digits(total)} جمله)"
+
+
+def remove_confirm(article_id: str, title: str) -> str:
+    return f"مقالهٔ «{title}» (شناسه: {article_id}) از نمایه حذف شود؟"
+
+
+NO_QUESTIONS_YET = "هنوز پرسشی ثبت نشده است. (no questions logged yet)"
+
+
+def question_line(times: int, question: str, answered: bool, helpful: int, unhelpful: int) -> str:
+    """One line of ``pasokh questions``."""
+    state = "پاسخ داده شد" if answered else "بی‌پاسخ"
+    votes = f" — 👍 {fa_digits(helpful)} 👎 {fa_digits(unhelpful)}" if helpful or unhelpful else ""
+    return f"{fa_digits(times)}×\t{state}\t{question}{votes}"
+
+
+def unanswered_line(times: int, question: str) -> str:
+    return f"{fa_digits(times)}× «{question}»"
 
 
 def upload_duplicate(twin_id: str) -> str:
@@ -450,10 +595,11 @@ def upload_unchanged(article_id: str) -> str:
     return EDITOR_TEXTS["unchanged"] + f" (شناسه: {article_id})"
 
 
-def upload_done(*, updated: bool, article_id: str, title: str, sentences: int) -> str:
+def upload_done(*, updated: bool, article_id: str, title: str, sentences: int, converted: bool = False) -> str:
     verb = "به‌روز شد" if updated else "افزوده شد"
+    note = "\nپرونده Windows-1256 بود و به UTF-8 تبدیل شد." if converted else ""
     return (f"مقاله {verb}.\nشناسه: {article_id}\nعنوان: {title}\n"
-            f"جمله‌ها: {fa_digits(sentences)}\nاکنون همه می‌توانند دربارهٔ آن بپرسند.")
+            f"جمله‌ها: {fa_digits(sentences)}\nاکنون همه می‌توانند دربارهٔ آن بپرسند.{note}")
 
 
 # ---- Telegram: starting the bot ------------------------------------------------------------

@@ -115,6 +115,8 @@ class Settings:
     index_params: IndexParams = IndexParams()
     faiss_threads: int = 1
     log_level: str = "INFO"
+    visual_rtl: bool = False  # reorder right-to-left lines for terminals without bidi (python-bidi)
+    question_log: bool = True  # keep readers' questions (text and time only) for /unanswered
     env_file: Path | None = None  # the .env that was read, if any
     bot: BotSettings = BotSettings()
     warnings: tuple[SettingWarning, ...] = field(default=(), compare=False)
@@ -178,6 +180,8 @@ class Settings:
                 ef_search=reader.number("PASOKH_EF_SEARCH", index_defaults.ef_search, int, minimum=1)),
             faiss_threads=reader.number("PASOKH_FAISS_THREADS", 1, int, minimum=1),
             log_level=(env.get("PASOKH_LOG_LEVEL", "").strip() or "INFO").upper(),
+            visual_rtl=_flag(env, "PASOKH_VISUAL_RTL", False),
+            question_log=_flag(env, "PASOKH_QUESTION_LOG", True),
             env_file=Path(env_file) if env_file else None,
             bot=bot,
         )
@@ -201,6 +205,13 @@ def api_urls(base_url: str) -> tuple[str | None, str | None]:
     if not base_url.endswith("/bot"):
         base_url += "/bot"
     return base_url, base_url[: -len("/bot")] + "/file/bot"
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    return raw in ("1", "true", "yes", "on")
 
 
 def _path(raw: str | None) -> Path | None:

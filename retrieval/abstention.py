@@ -1,69 +1,89 @@
-"""Deciding whether the best sentences answer the question at all.
+"""Deciding whether the best sentences answer the question at all, and which follow-ups to quote.
 
 multilingual-e5 similarities are compressed (unrelated Persian sentences still
-score around 0.75-0.8), so the top score alone separates poorly. The policy
-combines it with lexical evidence: how many of the question's content words
-(normalized, question words removed) occur in the top sentences. Thresholds were
-calibrated on the even half of PersianQA (docs/quality.md).
+score 0.75-0.8), and a news index holds many articles on neighbouring topics,
+so no single score separates "answered" from "not in the articles". The
+decision is a logistic model over several signals of the ranked list (the
+ranker's score and margin, the best dense score, how much of the question's
+rarer wording the best sentence holds), trained by ``training.py`` on
+answerable questions and on the same questions with their article hidden
+(off-topic), with the threshold set for few false refusals
+(``models/abstention.json``; docs/quality.md has the calibration).
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from .normalize import match_tokens, normalize_for_matching
-from .fusion import Candidate
+from .candidates import Candidate
+from .normalize import match_tokens
+from .ranker import LinearModel, load_model
 
 _PERSIAN_LETTER = re.compile(r"[\u0600-\u06FF]")
 
-GREETINGS = frozenset(normalize_for_matching(w) for w in (
-    "سلام", "درود", "سلام علیکم", "خداحافظ", "خدانگهدار", "ممنون", "مرسی", "متشکرم", "تشکر", "سپاس",
-    "صبح بخیر", "شب بخیر", "عصر بخیر", "روز بخیر", "خوبی", "چطوری", "hi", "hello", "hey", "thanks",
-    "thank you", "bye", "ok", "اوکی", "باشه",
-))
-
-
-def looks_like_question(text: str) -> bool:
-    """False for empty, punctuation-only, or pure greeting/thanks messages."""
-    normalized = normalize_for_matching(text)
-    words = match_tokens(text, drop_stopwords=False)
-    if not words:
-        return False
-    stripped = " ".join(words)
-    if stripped in GREETINGS or normalized.strip(" !?؟.،,") in GREETINGS:
-        return False
-    return bool(match_tokens(text))
+def answer_signals(question: str, ranked: Sequence[Candidate]) -> dict[str, float]:
+    """What the decision weighs, from the ranked candidates (best first, at least one)."""
+    top = ranked[0]
+    second = ranked[1].score if len(ranked) > 1 else top.score - 5.0
+    features = top.features
+    return {
+        "top_score": top.score,
+        "margin": top.score - second,
+        "top_dense": top.dense,
+        "max_dense": max(c.dense for c in ranked),
+        "top_overlap": features.get("overlap", 0.0),
+        "top_idf_overlap": features.get("idf_overlap", 0.0),
+        "top_local_stem_overlap": features.get("local_stem_overlap", 0.0),
+        "top_untitled_overlap": features.get("untitled_overlap", 0.0),
+        "question_terms": math.log1p(len(match_tokens(question))),
+        "latin_question": float(not _PERSIAN_LETTER.search(question)),
+    }
 
 
 @dataclass(frozen=True)
 class AbstentionPolicy:
-    """Answer when the top sentence scores high, or fairly high with word overlap."""
+    """Answer when the decision model says the best sentence answers; quote follow-ups close to it."""
 
-    # even half of PersianQA, titles in the passage vectors: 3.0 % of answerable
-    # and 97.9 % of off-topic questions abstained (docs/quality.md)
-    min_score: float = 0.84
-    confident_score: float = 0.865
-    min_overlap: float = 0.6
-    overlap_depth: int = 3
+    model: LinearModel = field(default_factory=lambda: load_model("abstention"))
     follow_up_margin: float = 0.08
     """Results after the first are quoted only within this cosine distance of the best one
     (seed article: its other sentences sit within 0.07 of the best; sentences of an unrelated
     article 0.15 below)."""
+    follow_up_ratio: float = 0.15
+    """...and only when the ranker gives them at least this share of the best one's weight
+    (a softmax over the candidates): a follow-up that adds nothing is left out."""
 
-    def accepts(self, question: str, candidates: Sequence[Candidate]) -> bool:
-        """True if ``candidates`` (best first) answer ``question``."""
-        if not candidates:
+    def confidence(self, question: str, ranked: Sequence[Candidate]) -> float:
+        """How likely the best candidate answers ``question`` (0..1)."""
+        return self.model.probability(answer_signals(question, ranked)) if ranked else 0.0
+
+    def accepts(self, question: str, ranked: Sequence[Candidate]) -> bool:
+        """True if ``ranked`` (best first) answer ``question``."""
+        if not ranked:
             return False
-        top = max(c.dense for c in candidates)
-        if top >= self.confident_score:
-            return True
-        if top < self.min_score:
-            return False
-        if not _PERSIAN_LETTER.search(question):
-            # a question in another script shares no words with Persian text;
-            # the dense score is the only evidence, and it cleared min_score
-            return True
-        overlap = max(c.overlap for c in candidates[: self.overlap_depth])
-        return overlap >= self.min_overlap
+        threshold = self.model.threshold if self.model.threshold is not None else 0.5
+        return self.confidence(question, ranked) >= threshold
+
+    more_ratio: float = 0.02
+    """"More results" offers candidates down to this share of the best one's ranker weight; below it
+    nothing relevant is left and the button goes away."""
+    more_margin: float = 0.15
+
+    def worth_offering(self, ranked: Sequence[Candidate], shown: Sequence[Candidate]) -> list[Candidate]:
+        """The candidates after ``shown`` that are still related enough to offer, best first."""
+        if not ranked:
+            return []
+        top, skip = ranked[0], {id(c) for c in shown}
+        return [c for c in ranked if id(c) not in skip and c.dense >= top.dense - self.more_margin
+                and math.exp(c.score - top.score) >= self.more_ratio]
+
+    def worth_quoting(self, ranked: Sequence[Candidate]) -> list[Candidate]:
+        """The best candidate and the follow-ups close enough to it to be worth reading."""
+        if not ranked:
+            return []
+        top = ranked[0]
+        return [top] + [c for c in ranked[1:] if c.dense >= top.dense - self.follow_up_margin
+                        and math.exp(c.score - top.score) >= self.follow_up_ratio]

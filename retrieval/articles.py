@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ArticleError, ArticleProblem
+from .text_encoding import WINDOWS_1256, as_windows_1256, is_valid_text
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".json")
 MAX_ARTICLE_BYTES = 5_000_000
@@ -52,6 +53,7 @@ class Article:
     text: str  # the article body exactly as stored; offsets point into this
     path: str | None  # file it came from, if any
     content_hash: str  # sha256 hex of `text` (utf-8)
+    encoding: str = "utf-8"  # what the file was decoded from ("cp1256" for a Windows-1256 file, converted)
 
 
 def discover_article_files(paths: Sequence[Path]) -> list[Path]:
@@ -138,7 +140,7 @@ def parse_article_bytes(data: bytes, filename: str, *, path: str | None = None,
     suffix = Path(filename).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise ArticleError(where, ArticleProblem.BAD_SUFFIX, suffix=suffix, supported=SUPPORTED_SUFFIXES)
-    text = _decode(data, where)
+    text, encoding = _decode(data, where)
     if suffix == ".json":
         meta, body = _parse_json(text, where)
     elif suffix == ".md":
@@ -159,6 +161,7 @@ def parse_article_bytes(data: bytes, filename: str, *, path: str | None = None,
         text=body,
         path=path,
         content_hash=hashlib.sha256(body.encode("utf-8")).hexdigest(),
+        encoding=encoding,
     )
 
 
@@ -166,7 +169,9 @@ def _too_large(where: str, size: int) -> ArticleError:
     return ArticleError(where, ArticleProblem.TOO_LARGE, size=size, limit=MAX_ARTICLE_BYTES)
 
 
-def _decode(data: bytes, where: str) -> str:
+def _decode(data: bytes, where: str) -> tuple[str, str]:
+    """The text of a file and the encoding it was read in: UTF-8, or Windows-1256 when it is not
+    UTF-8 but reads as Persian (common for office files); anything else is an error."""
     if len(data) > MAX_ARTICLE_BYTES:
         raise _too_large(where, len(data))
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -176,8 +181,11 @@ def _decode(data: bytes, where: str) -> str:
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
+        converted = as_windows_1256(data)
+        if converted is not None:
+            return converted, WINDOWS_1256
         raise ArticleError(where, ArticleProblem.NOT_UTF8, byte=exc.start) from exc
 
 
@@ -240,16 +248,20 @@ def _read_sidecar(sidecar: Path) -> dict[str, Any]:
         data = sidecar.read_bytes()
     except OSError as exc:
         raise ArticleError(where, ArticleProblem.METADATA_UNREADABLE, reason=exc.strerror) from exc
-    return _load_json_object(_decode(data, where), where)
+    return _load_json_object(_decode(data, where)[0], where)
 
 
 def _load_json_object(text: str, where: str) -> dict[str, Any]:
     try:
         obj = json.loads(text)
+    except RecursionError:
+        raise ArticleError(where, ArticleProblem.JSON_TOO_DEEP) from None
     except json.JSONDecodeError as exc:
         raise ArticleError(where, ArticleProblem.BAD_JSON, line=exc.lineno, column=exc.colno, reason=exc.msg) from exc
     if not isinstance(obj, dict):
         raise ArticleError(where, ArticleProblem.JSON_NOT_OBJECT)
+    if not all(is_valid_text(v) for v in (*obj.keys(), *obj.values()) if isinstance(v, str)):
+        raise ArticleError(where, ArticleProblem.BAD_TEXT)  # e.g. a "\ud800" escape: no UTF-8 can hold it
     return obj
 
 

@@ -26,6 +26,7 @@ class Hit:
     char_start: int
     char_end: int
     sentence_id: int
+    published: str | None = None
 
     def as_json(self) -> dict:
         """The stable JSON form (the ``results`` items of ``pasokh ask --json``)."""
@@ -40,6 +41,7 @@ class Hit:
             "sentence_index": self.sentence_index,
             "char_start": self.char_start,
             "char_end": self.char_end,
+            "published": self.published,
         }
 
 
@@ -48,4 +50,4 @@ def hit_from_record(rank: int, score: float, record: SentenceRecord) -> Hit:
     return Hit(rank=rank, score=score, text=record.text, article_id=record.article_id,
                title=record.title, source=record.source, url=record.url,
                sentence_index=record.position + 1, char_start=record.char_start,
-               char_end=record.char_end, sentence_id=record.sentence_id)
+               char_end=record.char_end, sentence_id=record.sentence_id, published=record.published)

@@ -14,7 +14,21 @@ from typing import Any
 
 
 class PasokhError(Exception):
-    """Base of every error the front ends turn into a message."""
+    """Base of every error the front ends turn into a message.
+
+    Picklable with its data (not just its text), so an error raised in the
+    bot's indexing process reaches the bot whole.
+    """
+
+    def __reduce__(self):
+        return _rebuild, (type(self), self.args, self.__dict__)
+
+
+def _rebuild(kind: type, args: tuple, state: dict) -> PasokhError:
+    error = kind.__new__(kind)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
 
 
 class NoIndexError(PasokhError):

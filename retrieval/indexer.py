@@ -92,6 +92,7 @@ class IndexReport:
     seconds: float = 0.0
     generation: int = 0
     reembedded: Reembedded | None = None
+    converted: list[tuple[str, str]] = field(default_factory=list)  # (file, encoding it was read in)
 
 
 @dataclass
@@ -225,6 +226,8 @@ class Indexer:
                 continue
             seen_ids.add(article.article_id)
             by_hash[article.content_hash] = article.article_id
+            if article.encoding != "utf-8":
+                report.converted.append((label, article.encoding))
             sentences = split_sentences(article.text)
             if not sentences:
                 report.errors.append(ArticleError(label, ArticleProblem.NO_SENTENCES))

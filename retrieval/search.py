@@ -9,10 +9,14 @@ from pathlib import Path
 
 from pasokh.embeddings.encoder import QueryEncoder
 
-from .abstention import AbstentionPolicy, looks_like_question
+from .abstention import AbstentionPolicy
+from .candidates import Candidate, RowsPurged, gather, rank
 from .citations import Hit, hit_from_record
 from .errors import ModelMismatchError, NoIndexError, StoreError, StoreProblem
-from .fusion import Candidate, fuse
+from .features import IndexStatistics
+from .normalize import match_tokens
+from .ranker import LinearModel, load_model
+from .small_talk import SmallTalk, small_talk
 from .store import DB_NAME, ArticleRecord, SentenceRecord, Store
 from .vector_index import SNAPSHOT_DIR, IndexParams, VectorIndex
 
@@ -26,7 +30,10 @@ class Reason(StrEnum):
     """Why an answer is what it is; the value is what ``--json`` prints as ``reason``."""
 
     ANSWERED = "answered"
-    NOT_A_QUESTION = "not_a_question"
+    NOT_A_QUESTION = "not_a_question"  # empty, punctuation, emoji
+    GREETING = "greeting"
+    THANKS = "thanks"
+    FAREWELL = "farewell"
     NO_MATCH = "no_match"
     EMPTY_INDEX = "empty_index"
 
@@ -40,14 +47,26 @@ class Answer:
     hits: list[Hit] = field(default_factory=list)
     reason: Reason = Reason.ANSWERED
     truncated: bool = False
+    closest: Hit | None = None
+    """When nothing answers: the best sentence found anyway (never quoted as an answer; its article's
+    title is offered as "the closest article")."""
+    more: list[Hit] = field(default_factory=list)
+    """Further results still relevant enough to offer under "more results", best first."""
+
+
+_SMALL_TALK_REASONS = {SmallTalk.NOTHING: Reason.NOT_A_QUESTION, SmallTalk.GREETING: Reason.GREETING,
+                       SmallTalk.THANKS: Reason.THANKS, SmallTalk.FAREWELL: Reason.FAREWELL}
 
 
 def prepare_question(raw: str) -> tuple[str, bool]:
     """Strip the question and cut it to ``MAX_QUESTION_CHARS``; returns (text, truncated)."""
     text = " ".join(raw.split())
-    if len(text) > MAX_QUESTION_CHARS:
-        return text[:MAX_QUESTION_CHARS], True
-    return text, False
+    if len(text) <= MAX_QUESTION_CHARS:
+        return text, False
+    cut = text[:MAX_QUESTION_CHARS]
+    space = cut.rfind(" ")
+    # at a word boundary: half a word would be a question word of its own ("ف" of "فرستاده")
+    return (cut[:space] if space > MAX_QUESTION_CHARS - 50 else cut), True
 
 
 class Searcher:
@@ -59,10 +78,11 @@ class Searcher:
     """
 
     def __init__(self, data_dir: Path, encoder: QueryEncoder, *, policy: AbstentionPolicy | None = None,
-                 index_params: IndexParams = IndexParams()) -> None:
+                 index_params: IndexParams = IndexParams(), ranker: LinearModel | None = None) -> None:
         self.data_dir = Path(data_dir)
         self.encoder = encoder
         self.policy = policy or AbstentionPolicy()
+        self.ranker = ranker or load_model("ranker")
         self.index_params = index_params
         if not (self.data_dir / DB_NAME).exists():
             raise NoIndexError(self.data_dir)
@@ -94,7 +114,8 @@ class Searcher:
             self._generation = -1
         self._current_index()
 
-    def _current_index(self) -> VectorIndex | None:
+    def _current_index(self) -> tuple[VectorIndex | None, int]:
+        """The live snapshot and its generation (loaded when a publish made a new one live)."""
         with self._lock:
             generation = self.store.generation()
             if generation != self._generation:
@@ -105,45 +126,50 @@ class Searcher:
                 except RuntimeError as error:  # FAISS cannot read it: deleted or damaged by hand
                     raise StoreError(StoreProblem.SNAPSHOT_UNREADABLE, path, str(error)) from error
                 self._generation = generation
-            return self._index
+            return self._index, self._generation
 
-    def ask(self, question: str, k: int = 3) -> Answer:
-        """Answer ``question`` with up to ``k`` cited sentences, or abstain."""
+    def ask(self, question: str, k: int = 3, *, more: int = 0) -> Answer:
+        """Answer ``question`` with up to ``k`` cited sentences, or abstain; ``more`` asks for up to that
+        many further results that are still worth offering (``Answer.more``)."""
         text, truncated = prepare_question(question)
-        if not looks_like_question(text):
-            return Answer(text, False, reason=Reason.NOT_A_QUESTION, truncated=truncated)
-        ranked = self.rank(text, max(k, _CANDIDATES))
+        talk = small_talk(text)
+        if talk is not None:
+            return Answer(text, False, reason=_SMALL_TALK_REASONS[talk], truncated=truncated)
+        ranked = self.rank(text, max(k + more, _CANDIDATES))
         if ranked is None:
             return Answer(text, False, reason=Reason.EMPTY_INDEX, truncated=truncated)
         if not ranked or not self.policy.accepts(text, ranked):
-            return Answer(text, False, reason=Reason.NO_MATCH, truncated=truncated)
-        # a sentence far below the best one is about something else: quoting it is noise
-        close = [c for c in ranked[:k] if c.dense >= ranked[0].dense - self.policy.follow_up_margin]
-        hits = [hit_from_record(rank, c.score, c.record) for rank, c in enumerate(close, 1)]
-        return Answer(text, True, hits, truncated=truncated)
+            closest = hit_from_record(0, ranked[0].score, ranked[0].record) if ranked else None
+            return Answer(text, False, reason=Reason.NO_MATCH, truncated=truncated, closest=closest)
+        shown = self.policy.worth_quoting(ranked[:k])
+        hits = [hit_from_record(number, c.score, c.record) for number, c in enumerate(shown, 1)]
+        further = self.policy.worth_offering(ranked, shown)[:more] if more else []
+        extra = [hit_from_record(number, c.score, c.record) for number, c in enumerate(further, len(hits) + 1)]
+        return Answer(text, True, hits, truncated=truncated, more=extra)
 
     def rank(self, question: str, depth: int = _CANDIDATES, *,
              exclude_article_ids: frozenset[str] = frozenset()) -> list[Candidate] | None:
         """The best ``depth`` candidates, best first, with no abstention;
         None when the index is empty. ``exclude_article_ids`` hides articles (evaluation)."""
         self.check_model()
-        vector = self.encoder.encode_queries([question])
-        extra = 64 if exclude_article_ids else 0
+        vector = self.encoder.encode_queries([question])[0]
+        terms = match_tokens(question)
         for _attempt in range(3):
-            index = self._current_index()
+            index, generation = self._current_index()
             if index is None or len(index) == 0:
                 return None
-            scores, ids = index.search(vector, depth + extra)
-            pairs = [(float(s), int(i)) for s, i in zip(scores[0], ids[0]) if i >= 0]
-            with self._lock:  # one SQLite connection shared by the bot's worker threads
-                records = self.store.sentences_by_ids(i for _, i in pairs)
-            if len(records) == len(pairs):
+            try:
+                with self._lock:  # one SQLite connection shared by the bot's worker threads
+                    inputs = gather(self.store, index, generation, vector, terms,
+                                    exclude_article_ids=exclude_article_ids)
+                    stats = IndexStatistics(self.store.counts()[1], self.store.term_document_counts(terms))
                 break
-            # rows of an older snapshot were purged under us: reload the live one
-            self._generation = -1
-        ranked = fuse(question, ((score, records[i]) for score, i in pairs
-                                 if i in records and records[i].article_id not in exclude_article_ids))
-        return ranked[:depth]
+            except RowsPurged:  # rows of an older snapshot were purged under us: reload the live one
+                with self._lock:
+                    self._generation = -1
+        else:
+            raise StoreError(StoreProblem.SNAPSHOT_UNREADABLE, self.data_dir / SNAPSHOT_DIR, "keeps changing")
+        return rank(question, inputs, stats, self.ranker)[:depth]
 
     def articles(self) -> list[ArticleRecord]:
         """The articles of the live snapshot."""
@@ -156,10 +182,11 @@ class Searcher:
             return self.store.counts()
 
     def context(self, sentence_id: int, radius: int = 2) -> list[SentenceRecord]:
-        """The sentence ``sentence_id`` and up to ``radius`` neighbours on each side."""
+        """The sentence ``sentence_id`` and up to ``radius`` neighbours on each side; nothing once its
+        article is removed or replaced (its rows linger one generation for older readers)."""
         with self._lock:
             found = self.store.sentences_by_ids([sentence_id])
-            if sentence_id not in found:
+            if sentence_id not in found or not found[sentence_id].live_in(self.store.generation()):
                 return []
             record = found[sentence_id]
             return self.store.sentences_of_article(record.article_key, record.position - radius,

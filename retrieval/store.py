@@ -16,47 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import NoIndexError, StoreError, StoreProblem
+from .lexical import fts_query, sentence_terms
+from .schema import SCHEMA_VERSION, migrate
 from .sentences import SentenceSpan
 
 DB_NAME = "pasokh.sqlite3"
 
-# Numbered migrations: the store upgrades an older data directory on open and
-# refuses one written by a newer Pasokh rather than misreading it. Ids are
-# AUTOINCREMENT: a purged id is never handed out again, so an id held by an old
-# snapshot or an old Telegram button can never point at another sentence.
-_MIGRATIONS: list[str] = [
-    """
-    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    CREATE TABLE articles (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        article_id TEXT NOT NULL,
-        title TEXT NOT NULL,
-        source TEXT NOT NULL,
-        url TEXT,
-        published TEXT,
-        language TEXT NOT NULL,
-        path TEXT,
-        content_hash TEXT NOT NULL,
-        text TEXT NOT NULL,
-        n_sentences INTEGER NOT NULL,
-        indexed_at REAL NOT NULL,
-        added_gen INTEGER NOT NULL,
-        removed_gen INTEGER
-    );
-    CREATE UNIQUE INDEX articles_live_id ON articles(article_id) WHERE removed_gen IS NULL;
-    CREATE INDEX articles_hash ON articles(content_hash) WHERE removed_gen IS NULL;
-    CREATE TABLE sentences (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        article_key INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
-        position INTEGER NOT NULL,
-        char_start INTEGER NOT NULL,
-        char_end INTEGER NOT NULL,
-        text TEXT NOT NULL
-    );
-    CREATE INDEX sentences_article ON sentences(article_key, position);
-    """,
-]
-SCHEMA_VERSION = len(_MIGRATIONS)
 
 
 @dataclass(frozen=True)
@@ -91,13 +56,22 @@ class SentenceRecord:
     source: str
     url: str | None
     published: str | None
+    article_sentences: int
+    added_gen: int
+    removed_gen: int | None
+    terms: str = ""  # the lexical channel's terms (lexical.sentence_terms), space-separated
+
+    def live_in(self, generation: int) -> bool:
+        """Whether this sentence belongs to ``generation`` (not added later, not removed by then)."""
+        return self.added_gen <= generation and (self.removed_gen is None or self.removed_gen > generation)
 
 
 _ARTICLE_COLUMNS = ("id, article_id, title, source, url, published, language, path, "
                     "content_hash, n_sentences, indexed_at")
 _SENTENCE_SELECT = ("SELECT s.id, s.article_key, s.position, s.char_start, s.char_end, s.text, "
-                    "a.article_id, a.title, a.source, a.url, a.published "
-                    "FROM sentences s JOIN articles a ON a.id = s.article_key")
+                    "a.article_id, a.title, a.source, a.url, a.published, a.n_sentences, a.added_gen, a.removed_gen, "
+                    "coalesce(t.terms, '') FROM sentences s JOIN articles a ON a.id = s.article_key "
+                    "LEFT JOIN sentence_terms t ON t.rowid = s.id")
 
 
 class Store:
@@ -128,10 +102,7 @@ class Store:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise StoreError(StoreProblem.NEWER_SCHEMA, self.path, f"schema {version} > {SCHEMA_VERSION}")
-        for number in range(version, SCHEMA_VERSION):
-            # one script, one transaction: a crash mid-migration leaves the old version
-            self._db.executescript(f"BEGIN IMMEDIATE; {_MIGRATIONS[number]}; "
-                                   f"PRAGMA user_version={number + 1}; COMMIT;")
+        migrate(self._db, version)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -200,10 +171,13 @@ class Store:
         key = cursor.lastrowid
         ids = []
         for sentence in sentences:
-            ids.append(self._db.execute(
+            sentence_id = self._db.execute(
                 "INSERT INTO sentences(article_key, position, char_start, char_end, text) "
                 "VALUES (?,?,?,?,?)",
-                (key, sentence.index, sentence.char_start, sentence.char_end, sentence.text)).lastrowid)
+                (key, sentence.index, sentence.char_start, sentence.char_end, sentence.text)).lastrowid
+            self._db.execute("INSERT INTO sentence_terms(rowid, terms) VALUES (?, ?)",
+                             (sentence_id, sentence_terms(sentence.text)))
+            ids.append(sentence_id)
         return ids
 
     def retire_article(self, key: int, generation: int) -> None:
@@ -212,6 +186,9 @@ class Store:
 
     def purge_retired(self, before_generation: int) -> int:
         """Delete rows retired before ``before_generation``; returns how many articles."""
+        self._db.execute("DELETE FROM sentence_terms WHERE rowid IN (SELECT s.id FROM sentences s "
+                         "JOIN articles a ON a.id = s.article_key WHERE a.removed_gen IS NOT NULL "
+                         "AND a.removed_gen < ?)", (before_generation,))
         cursor = self._db.execute("DELETE FROM articles WHERE removed_gen IS NOT NULL AND removed_gen < ?",
                                   (before_generation,))
         return cursor.rowcount
@@ -232,6 +209,31 @@ class Store:
         rows = self._db.execute(f"{_SENTENCE_SELECT} WHERE s.article_key = ? AND s.position BETWEEN ? AND ? "
                                 "ORDER BY s.position", (article_key, first, last)).fetchall()
         return [SentenceRecord(*row) for row in rows]
+
+    # ---- the lexical channel ----------------------------------------------
+    def lexical_search(self, terms: Sequence[str], k: int) -> list[tuple[int, float]]:
+        """The ``k`` sentence ids whose terms best match ``terms`` by BM25, best first: ``(id, score)``.
+
+        Rows of articles retired in the last generation are still in the table (a
+        reader on the previous snapshot may need them); callers keep the ids
+        their own snapshot holds.
+        """
+        query = fts_query(list(terms))
+        if not query:
+            return []
+        rows = self._db.execute("SELECT rowid, -rank FROM sentence_terms WHERE sentence_terms MATCH ? "
+                                "ORDER BY rank LIMIT ?", (query, k)).fetchall()
+        return [(int(row[0]), float(row[1])) for row in rows]
+
+    def term_document_counts(self, terms: Iterable[str]) -> dict[str, int]:
+        """In how many indexed sentences each term occurs (absent terms: 0)."""
+        wanted = sorted(set(terms))
+        if not wanted:
+            return {}
+        marks = ",".join("?" * len(wanted))
+        found = dict(self._db.execute(f"SELECT term, doc FROM sentence_terms_vocab WHERE term IN ({marks})",
+                                      wanted).fetchall())
+        return {term: int(found.get(term, 0)) for term in wanted}
 
     def counts(self) -> tuple[int, int]:
         """(live articles, live sentences)."""

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -240,6 +241,12 @@ class VectorIndex:
             search.sel = selector
         scores, labels = self._index.search(queries, k, params=search)
         return scores, labels
+
+    def vectors(self, ids: Sequence[int]) -> np.ndarray:
+        """The stored vectors of sentence ``ids`` (for candidates the lexical channel found)."""
+        if not len(ids):
+            return np.zeros((0, self.dimension), np.float32)
+        return np.vstack([self._index.reconstruct(int(i)) for i in ids]).astype(np.float32)
 
     def ids(self) -> np.ndarray:
         """The live sentence ids, in storage order (``pasokh status --check`` compares them with the store)."""

@@ -7,15 +7,18 @@ code; errors from the layers below reach ``main`` and are worded there.
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 from pathlib import Path
-from typing import TextIO
 
 from pasokh.bot import messages
 from pasokh.bot.session import make_encoder, open_indexer, open_searcher
 from pasokh.bot.settings import Settings
 
+from pasokh.retrieval.text_encoding import is_valid_text
+
 from .exits import EXIT_ERROR, EXIT_OK, EXIT_USAGE, CliError
+from .questions_input import bad_line_json, decode_question, interactive_lines, read_questions_file
 from .render import render_json, render_text, to_json
 
 
@@ -51,10 +54,14 @@ def _print_errors(errors) -> None:
 
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
-    """``pasokh index``: embed new or changed articles and publish a new snapshot."""
-    paths = args.paths or [Path("seeds")]
+    """``pasokh index``: embed new or changed articles and publish a new snapshot.
+
+    With no path, the files already indexed are read again: whatever changed is
+    re-embedded, so ``pasokh index`` alone brings the index up to date from any folder.
+    """
+    paths = list(args.paths) or _indexed_paths(settings)
     for path in paths:
-        if not path.exists():
+        if not path.exists() and args.paths:
             raise CliError(messages.not_found_path(path))
     indexer = open_indexer(settings, _encoder(settings), progress_factory=_progress_factory(args.quiet or args.json))
     report = indexer.index_paths(paths, prune=args.prune, wait=not args.no_wait, rebuild=args.rebuild,
@@ -67,10 +74,13 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
             "removed": report.removed, "errors": [messages.error_text(e) for e in report.errors],
             "sentences_embedded": report.sentences_embedded, "generation": report.generation,
             "seconds": round(report.seconds, 3),
+            "converted": [{"file": f, "encoding": e} for f, e in report.converted],
         })
     else:
         for path, twin in report.duplicates:
             print(messages.duplicate_file(path, twin), file=sys.stderr)
+        for path, encoding in report.converted:
+            print(messages.converted_file(path, encoding), file=sys.stderr)
         if report.reembedded:
             print(messages.reembedded_note(report.reembedded.value), file=sys.stderr)
         print(messages.index_summary(added=len(report.added), updated=len(report.updated),
@@ -80,24 +90,46 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_ERROR if report.errors else EXIT_OK
 
 
-def _answer_stream(searcher, lines: TextIO, *, k: int, as_json: bool, prompt: str | None) -> int:
-    while True:
-        if prompt:
-            print(prompt, end="", file=sys.stderr, flush=True)
-        line = lines.readline()
-        if not line:
-            return EXIT_OK
-        question = line.strip()
+def _indexed_paths(settings: Settings) -> list[Path]:
+    """The files of the articles already indexed (``pasokh index`` with no path); a usage error if none."""
+    from pasokh.retrieval.store import DB_NAME, Store
+
+    paths: list[Path] = []
+    if (settings.data_dir / DB_NAME).exists():
+        store = Store(settings.data_dir, create=False)
+        try:
+            paths = sorted({Path(r.path) for r in store.live_articles() if r.path})
+        finally:
+            store.close()
+    if not paths:
+        raise CliError(messages.INDEX_NEEDS_A_PATH, EXIT_USAGE)
+    return paths
+
+
+def _answer_stream(searcher, lines, *, k: int, as_json: bool, prompt: str | None, render) -> int:
+    """Answer each line of ``lines`` (bytes or text) as it arrives; a line that is not text
+    gets an error object (or message) and the stream goes on."""
+    for raw in lines:
+        question, problem = decode_question(raw)
+        if problem:
+            if as_json:
+                _print_json(bad_line_json(problem))
+            else:
+                print(f"{messages.ERROR}: {messages.bad_question_text(problem)}", file=sys.stderr, flush=True)
+            continue
+        question = question.strip()
         if not question:
             if as_json:
-                _print_json({"question": "", "answered": False, "results": []})
+                _print_json({"question": "", "answered": False, "results": [], "reason": "not_a_question",
+                             "truncated": False})
             continue
         if prompt and question in messages.EXIT_WORDS:
             return EXIT_OK
         answer = searcher.ask(question, k=k)
         if answer.truncated and as_json:  # the human form carries its own note
             _warn_truncated()
-        print(render_json(answer) if as_json else render_text(answer) + "\n", flush=True)
+        print(render_json(answer) if as_json else render(answer) + "\n", flush=True)
+    return EXIT_OK
 
 
 def _warn_truncated() -> None:
@@ -107,34 +139,43 @@ def _warn_truncated() -> None:
           file=sys.stderr, flush=True)
 
 
+def _renderer(args: argparse.Namespace, settings: Settings):
+    """Human output: wrapped to the terminal's width (when there is one), reordered with --visual-rtl."""
+    visual = args.visual_rtl or settings.visual_rtl
+    width = shutil.get_terminal_size((0, 0)).columns if sys.stdout.isatty() else None
+    return lambda answer: render_text(answer, width=width or (80 if visual else None), visual=visual)
+
+
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     """``pasokh ask``: one question, a file of questions, or an interactive prompt."""
     if args.k < 1 or args.k > 50:
         raise CliError(messages.BAD_K, EXIT_USAGE)
+    render = _renderer(args, settings)
     if args.question:
         question = " ".join(args.question)
+        if not is_valid_text(question):
+            raise CliError(messages.bad_question_text("not_utf8"), EXIT_USAGE)
         if not question.strip():
             raise CliError(messages.EMPTY_QUESTION, EXIT_USAGE)
         searcher = open_searcher(settings, _encoder(settings))
         answer = searcher.ask(question, k=args.k)
-        if answer.truncated:
+        if answer.truncated and args.json:
             _warn_truncated()
-        print(render_json(answer) if args.json else render_text(answer))
+        print(render_json(answer) if args.json else render(answer))
         return EXIT_OK
     searcher = open_searcher(settings, _encoder(settings))
+    stream = dict(k=args.k, as_json=args.json, render=render)
+    if args.file == "-":
+        return _answer_stream(searcher, iter(sys.stdin.buffer.readline, b""), prompt=None, **stream)
     if args.file:
-        if args.file == "-":
-            return _answer_stream(searcher, sys.stdin, k=args.k, as_json=args.json, prompt=None)
-        try:
-            with open(args.file, encoding="utf-8") as handle:
-                return _answer_stream(searcher, handle, k=args.k, as_json=args.json, prompt=None)
-        except (OSError, UnicodeDecodeError) as error:
-            raise CliError(messages.unreadable_questions(args.file, str(error)))
-    interactive = sys.stdin.isatty()
-    if interactive:
-        print(messages.ASK_INTRO, file=sys.stderr)
-    return _answer_stream(searcher, sys.stdin, k=args.k, as_json=args.json,
-                          prompt=messages.ASK_PROMPT if interactive else None)
+        lines, note = read_questions_file(args.file)
+        if note:
+            print(f"{messages.WARNING}: {messages.converted_file(args.file, note)}", file=sys.stderr)
+        return _answer_stream(searcher, lines, prompt=None, **stream)
+    if not sys.stdin.isatty():
+        return _answer_stream(searcher, iter(sys.stdin.buffer.readline, b""), prompt=None, **stream)
+    print(messages.ASK_INTRO, file=sys.stderr)
+    return _answer_stream(searcher, interactive_lines(settings.data_dir), prompt=messages.ASK_PROMPT, **stream)
 
 
 def _dir_size(path: Path) -> int:
@@ -156,7 +197,8 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         store.close()
     print(messages.status_lines(articles=articles, sentences=sentences, model=model, generation=generation,
-                                size_mb=_dir_size(data_dir) / 1e6, data_dir=data_dir))
+                                size_mb=_dir_size(data_dir) / 1e6, data_dir=data_dir,
+                                precision=make_encoder(settings).precision))
     if not args.check:
         return EXIT_OK
     from pasokh.retrieval.consistency import check_data_dir
@@ -198,6 +240,28 @@ def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_ERROR if report.errors else EXIT_OK
 
 
+def cmd_questions(args: argparse.Namespace, settings: Settings) -> int:
+    """``pasokh questions``: the bot's question log, most asked first."""
+    from pasokh.bot.question_log import LOG_NAME, QuestionLog
+
+    if not (settings.data_dir / LOG_NAME).exists():
+        rows = []
+    else:
+        log = QuestionLog(settings.data_dir)
+        try:
+            rows = log.counts(unanswered_only=args.unanswered, limit=max(1, args.limit))
+        finally:
+            log.close()
+    if args.json:
+        _print_json([row.as_json() for row in rows])
+        return EXIT_OK
+    if not rows:
+        print(messages.EDITOR_TEXTS["unanswered_empty"] if args.unanswered else messages.NO_QUESTIONS_YET)
+    for row in rows:
+        print(messages.question_line(row.times, row.text, row.answered, row.helpful, row.unhelpful))
+    return EXIT_OK
+
+
 def cmd_prepare_model(args: argparse.Namespace, settings: Settings) -> int:
     """``pasokh prepare-model``: build the bundled model now (otherwise done on first use)."""
     print(_encoder(settings).model_path())
@@ -205,11 +269,11 @@ def cmd_prepare_model(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    """``pasokh eval DATASET``: hit@k, MRR and abstention rates."""
+    """``pasokh eval DATASET``: hit@k, MRR and abstention rates, overall and per question style."""
     from pasokh.retrieval.evaluation import evaluate, load_squad
 
     try:
-        articles, questions = load_squad(args.dataset, args.split)
+        articles, questions = load_squad(args.dataset, args.split, titles=args.titles == "keep")
     except (OSError, ValueError, KeyError) as error:
         raise CliError(messages.unreadable_dataset(args.dataset, str(error)))
     progress = _progress_factory(args.json)
@@ -221,17 +285,21 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         from .eval_plot import plot_scores
 
         plot_scores(result.scores, args.plot)
-    if args.json:
-        _print_json(result.as_json())
-        return EXIT_OK
     figures = result.as_json()
-    print(f"dataset {args.dataset} (split {args.split}): {figures['paragraphs']} paragraphs, "
+    if args.json:
+        _print_json({**figures, "split": args.split, "titles": args.titles})
+        return EXIT_OK
+    print(f"dataset {args.dataset} (split {args.split}, titles {args.titles}): {figures['paragraphs']} paragraphs, "
           f"{figures['sentences']} sentences, {figures['answerable']} answerable questions")
-    print("| hit@1 | hit@3 | hit@5 | MRR | abstain answerable | abstain off-topic | abstain unanswerable | mean quote chars |")
-    print("|---|---|---|---|---|---|---|---|")
-    print(f"| {figures['hit@1']:.3f} | {figures['hit@3']:.3f} | {figures['hit@5']:.3f} | {figures['mrr']:.3f} "
-          f"| {figures['abstain_answerable']:.3f} | {figures['abstain_offtopic']:.3f} "
-          f"| {figures['abstain_impossible']:.3f} | {figures['mean_quote_chars']:.0f} |")
+    columns = ("hit@1", "hit@3", "hit@5", "mrr", "abstain_answerable", "abstain_offtopic", "abstain_impossible")
+    print("| questions | " + " | ".join(columns) + " |")
+    print("|---" * (len(columns) + 1) + "|")
+    rows = [("all", figures)] + list(figures["by_style"].items())
+    for name, row in rows:
+        print(f"| {name} ({row.get('questions', len(questions))}) | "
+              + " | ".join(f"{row[c]:.3f}" for c in columns) + " |")
+    print(f"mean quote: {figures['mean_quote_chars']:.0f} characters; every quote an exact slice: "
+          f"{figures['offsets_exact']}")
     return EXIT_OK
 
 
@@ -253,15 +321,15 @@ def cmd_bot(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_watch(args: argparse.Namespace, settings: Settings) -> int:
     """``pasokh watch DIR``: index the folder, then keep indexing what changes in it."""
-    import logging
     import signal
     import threading
 
+    from pasokh.bot.log_setup import configure_logging
     from pasokh.retrieval.watcher import FolderWatcher
 
     if not args.folder.is_dir():
         raise CliError(messages.not_a_folder(args.folder))
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    configure_logging(settings.log_level)
 
     def report(result) -> None:
         changed = len(result.added) + len(result.updated) + len(result.removed)
@@ -269,7 +337,6 @@ def cmd_watch(args: argparse.Namespace, settings: Settings) -> int:
             print(messages.watch_report(generation=result.generation, added=len(result.added),
                                         updated=len(result.updated), removed=len(result.removed),
                                         errors=len(result.errors)), flush=True)
-        _print_errors(result.errors)
 
     watcher = FolderWatcher(args.folder, open_indexer(settings, _encoder(settings)),
                             interval=args.interval, on_report=report)

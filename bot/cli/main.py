@@ -47,7 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
         return sub
 
     index = command("index", "index article files (.txt, .md, .json)")
-    index.add_argument("paths", nargs="*", type=Path, help="files or folders (default: seeds/)")
+    index.add_argument("paths", nargs="*", type=Path,
+                       help="files or folders (default: the files already indexed, to bring them up to date)")
     index.add_argument("--prune", action="store_true", help="remove indexed articles whose files are gone")
     index.add_argument("--rebuild", action="store_true",
                        help="embed every indexed article again (after changing --model)")
@@ -60,6 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("-k", type=int, default=3, help="how many sentences to quote (default 3)")
     ask.add_argument("--json", action="store_true", help="JSON output, one object per question")
     ask.add_argument("--file", help="answer one question per line of FILE ('-' reads standard input)")
+    ask.add_argument("--visual-rtl", action="store_true",
+                     help="reorder right-to-left lines for terminals that show Persian backwards "
+                          "(or PASOKH_VISUAL_RTL=1)")
 
     status = command("status", "what is indexed, with which model, where")
     status.add_argument("--check", action="store_true",
@@ -74,7 +78,10 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = command("eval", "measure retrieval on a SQuAD-style dataset")
     evaluate.add_argument("dataset", type=Path, help="e.g. ../shared/data/pqa_test.json")
     evaluate.add_argument("--split", choices=("even", "odd", "all"), default="all",
-                          help="paragraphs by position: tune on one half, report the other")
+                          help="questions of the paragraphs at even or odd positions: tune on one half, "
+                               "report the other (every paragraph is indexed)")
+    evaluate.add_argument("--titles", choices=("keep", "none"), default="keep",
+                          help="'none' drops every title, as for files without a header")
     evaluate.add_argument("--json", action="store_true")
     evaluate.add_argument("--plot", type=Path, help="write score distributions to this PNG (needs matplotlib)")
     bot = command("bot", "run the Telegram bot (token from TELEGRAM_BOT_TOKEN or .env)")
@@ -82,6 +89,10 @@ def build_parser() -> argparse.ArgumentParser:
     bot.add_argument("--listen", default="127.0.0.1", help="webhook listen address (default 127.0.0.1)")
     bot.add_argument("--port", type=int, default=8443, help="webhook listen port (default 8443)")
     bot.add_argument("--watch", type=Path, help="also index new or changed article files in this folder")
+    questions = command("questions", "what readers asked the bot, most asked first (text and time only)")
+    questions.add_argument("--unanswered", action="store_true", help="only the questions the articles did not answer")
+    questions.add_argument("--limit", type=int, default=50, help="how many distinct questions (default 50)")
+    questions.add_argument("--json", action="store_true")
     command("prepare-model", "prepare the bundled embedding model now")
     return parser
 

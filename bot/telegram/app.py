@@ -6,26 +6,27 @@ import asyncio
 import logging
 from concurrent.futures import ThreadPoolExecutor
 
-from telegram import BotCommand, BotCommandScopeChat, Message
-from telegram.constants import ChatType
+from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.error import BadRequest, NetworkError, TelegramError, TimedOut
 from telegram.ext import (AIORateLimiter, Application, CallbackQueryHandler, CommandHandler, ContextTypes,
-                          MessageHandler, filters)
+                          InlineQueryHandler, MessageHandler, TypeHandler, filters)
 
 from pasokh.bot import messages
+from pasokh.bot.question_log import QuestionLog
 from pasokh.bot.session import open_searcher
 from pasokh.bot.settings import Settings
 from pasokh.embeddings.batching import QueryBatcher
 from pasokh.embeddings.encoder import Encoder
 
-from . import admin, handlers
-from .format import mentions
+from . import admin, gate, handlers
+from .gate import AddressedToBot
+from .callbacks import Buttons
 from .limits import BotStats, UserRateLimiter
 from .state import BotState
 
 log = logging.getLogger(__name__)
 
-ALLOWED_UPDATES = ["message", "callback_query"]
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "inline_query"]
 
 PUBLIC_COMMANDS = [BotCommand(name, text) for name, text in messages.COMMAND_MENU.items()]
 ADMIN_COMMANDS = PUBLIC_COMMANDS + [BotCommand(name, text) for name, text in messages.ADMIN_COMMAND_MENU.items()]
@@ -63,20 +64,6 @@ class RetryingRateLimiter(AIORateLimiter):
                 await asyncio.sleep(delay)
 
 
-class AddressedToBot(filters.MessageFilter):
-    """Every private message; in groups only mentions of the bot and replies to it."""
-
-    def filter(self, message: Message) -> bool:
-        """True if ``message`` is meant for the bot."""
-        if message.chat.type == ChatType.PRIVATE:
-            return True
-        bot = message.get_bot()
-        replied = message.reply_to_message
-        if replied and replied.from_user and replied.from_user.id == bot.id:
-            return True
-        return mentions(message.text or "", bot.username)
-
-
 def build_application(settings: Settings, encoder: Encoder) -> Application:
     """The bot on ``settings.data_dir``, ready for ``run_polling``/``run_webhook`` (or manual start in tests).
 
@@ -111,29 +98,40 @@ def build_application(settings: Settings, encoder: Encoder) -> Application:
     state.stats = BotStats()
     state.limiter = UserRateLimiter(config.rate_limit, config.rate_window)
     state.executor = ThreadPoolExecutor(config.search_workers, thread_name_prefix="pasokh-search")
+    state.buttons = Buttons(config.token)
+    state.question_log = QuestionLog(settings.data_dir) if settings.question_log else None
     _add_handlers(application)
     return application
 
 
 def _add_handlers(application: Application) -> None:
-    new_message = filters.UpdateType.MESSAGE  # edits of old messages are not new questions
+    application.add_handler(TypeHandler(Update, gate.enforce_rate_limit), group=-1)
+    new_message = filters.UpdateType.MESSAGE
+    edited = filters.UpdateType.EDITED_MESSAGE
     commands = {
         "start": handlers.start, "help": handlers.help_command, "sources": handlers.sources,
-        "about": handlers.about, "stats": admin.stats, "reload": admin.reload,
+        "about": handlers.about, "stats": admin.stats, "unanswered": admin.unanswered, "reload": admin.reload,
         "add": admin.add_text, "remove": admin.remove_article,
     }
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback, filters=new_message))
-    application.add_handler(MessageHandler(new_message & filters.TEXT & ~filters.COMMAND & AddressedToBot(),
-                                           handlers.answer_question))
+    questions = (filters.TEXT & ~filters.COMMAND) | (filters.PHOTO & filters.CAPTION)
+    application.add_handler(MessageHandler(new_message & questions & AddressedToBot(), handlers.answer_question))
+    application.add_handler(MessageHandler(edited & questions & AddressedToBot(), handlers.edited_question))
     # article files are taken from admins in private chats only (checked in the handler)
     application.add_handler(MessageHandler(new_message & filters.Document.ALL & filters.ChatType.PRIVATE,
                                            admin.receive_document))
     application.add_handler(MessageHandler(new_message & filters.COMMAND & filters.ChatType.PRIVATE,
                                            handlers.help_command))
+    other_media = (filters.Sticker.ALL | filters.VOICE | filters.AUDIO | filters.VIDEO | filters.VIDEO_NOTE
+                   | filters.ANIMATION | filters.PHOTO | filters.LOCATION | filters.CONTACT | filters.POLL)
+    application.add_handler(MessageHandler(new_message & other_media & filters.ChatType.PRIVATE, handlers.not_text))
     application.add_handler(CallbackQueryHandler(handlers.show_more, pattern=r"^more:"))
     application.add_handler(CallbackQueryHandler(handlers.show_context, pattern=r"^ctx:"))
+    application.add_handler(CallbackQueryHandler(handlers.feedback, pattern=r"^fb:"))
+    application.add_handler(CallbackQueryHandler(admin.remove_confirmed, pattern=r"^rm:"))
     application.add_handler(CallbackQueryHandler(handlers.stale_button))
+    application.add_handler(InlineQueryHandler(handlers.inline_answer))
     application.add_error_handler(handlers.error_handler)
 
 
@@ -158,5 +156,8 @@ async def _post_shutdown(application: Application) -> None:
     """Let running questions finish, then release the SQLite connection."""
     state = application.bot_data
     state.executor.shutdown(wait=True, cancel_futures=True)
+    state.close_indexer()
     state.searcher.close()
+    if state.question_log is not None:
+        state.question_log.close()
     log.info("stopped; index closed")

@@ -13,9 +13,10 @@ import re
 from html import escape
 
 from pasokh.bot import messages
-from pasokh.bot.messages import fa_digits
+from pasokh.bot.messages import Lang, fa_digits
 from pasokh.retrieval.citations import Hit
-from pasokh.retrieval.search import MAX_QUESTION_CHARS, Answer
+from pasokh.retrieval.highlight import answer_spans
+from pasokh.retrieval.search import MAX_QUESTION_CHARS, Answer, Reason
 from pasokh.retrieval.store import ArticleRecord, SentenceRecord
 
 RLM = "\u200f"  # right-to-left mark
@@ -39,28 +40,65 @@ def _link(label_html: str, url: str | None) -> str:
     return label_html
 
 
-def citation_html(hit: Hit) -> str:
-    """``— title (linked when there is a URL)، source، جملهٔ ۳``"""
+def citation_html(hit: Hit, lang: Lang = Lang.FA) -> str:
+    """``— title (linked to the article or channel post)، source، date`` for one article's quotes."""
     parts = [_link(e(hit.title), hit.url)]
     if hit.source:
         parts.append(e(hit.source))
-    parts.append(messages.sentence_label(hit.sentence_index))
+    date = messages.published_date(hit.published, lang)
+    if date:
+        parts.append(e(date))
     return "— " + "، ".join(parts)
 
 
-def answer_html(answer: Answer, hits: list[Hit] | None = None) -> str:
-    """The reply to a question: quotes with citations, or the polite reason for none.
+def quote_html(question: str, hit: Hit, lang: Lang = Lang.FA) -> str:
+    """``<b>۱.</b> «quote with the answering words in bold» (جملهٔ ۲)``"""
+    spans = answer_spans(question, hit.text)
+    pieces, at = [], 0
+    for start, end in spans:
+        pieces.append(e(hit.text[at:start]))
+        pieces.append(f"<b>{e(hit.text[start:end])}</b>")
+        at = end
+    pieces.append(e(hit.text[at:]))
+    return (f"<b>{messages.number(hit.rank, lang)}.</b> «{''.join(pieces)}» "
+            f"<i>({e(messages.sentence_label(hit.sentence_index, lang))})</i>")
 
-    ``hits`` overrides ``answer.hits`` (a later page of "more results").
+
+def _quote_blocks(question: str, hits: list[Hit], lang: Lang) -> list[str]:
+    """One block per article, in the order the articles first appear: its quotes, then its citation once."""
+    order: list[str] = []
+    by_article: dict[str, list[Hit]] = {}
+    for hit in hits:
+        if hit.article_id not in by_article:
+            order.append(hit.article_id)
+            by_article[hit.article_id] = []
+        by_article[hit.article_id].append(hit)
+    return ["\n".join([quote_html(question, h, lang) for h in by_article[a]] + [citation_html(by_article[a][0], lang)])
+            for a in order]
+
+
+def answer_html(answer: Answer, hits: list[Hit] | None = None, *, more: list[Hit] | None = None) -> str:
+    """The reply to a question: quotes grouped by article with one citation each, or why there are none.
+
+    ``hits`` overrides ``answer.hits``; ``more`` are further, less relevant results shown below
+    a heading (the "more results" button edits the answer to add them).
     """
+    lang = messages.reply_language(answer.question)
     hits = answer.hits if hits is None else hits
     paragraphs = []
     if answer.truncated:
-        paragraphs.append(f"<i>{e(messages.truncated_text(MAX_QUESTION_CHARS))}</i>")
+        paragraphs.append(f"<i>{e(messages.truncated_text(MAX_QUESTION_CHARS, lang))}</i>")
     if not answer.answered:
-        paragraphs.append(e(messages.reason_text(answer.reason)))
-    for hit in hits:
-        paragraphs.append(f"<b>{fa_digits(hit.rank)}.</b> «{e(hit.text)}»\n{citation_html(hit)}")
+        paragraphs.append(e(messages.reason_text(answer.reason, lang)))
+        if answer.reason is Reason.NO_MATCH:
+            paragraphs.append(e(messages.text("rephrase", lang)))
+            if answer.closest is not None:
+                paragraphs.append("<i>" + _link(e(messages.text("closest", lang, title=answer.closest.title)),
+                                                answer.closest.url) + "</i>")
+    paragraphs.extend(_quote_blocks(answer.question, hits, lang))
+    if more:
+        paragraphs.append(f"<i>{e(messages.text('more_heading', lang))}</i>")
+        paragraphs.extend(_quote_blocks(answer.question, more, lang))
     return "\n\n".join(rtl(p) for p in paragraphs)
 
 
@@ -77,13 +115,15 @@ def context_html(records: list[SentenceRecord], focus_id: int) -> str:
     return "\n\n".join(rtl(line) for line in lines)
 
 
-def sources_html(articles: list[ArticleRecord], limit: int) -> str:
-    """/sources: the indexed articles with source, link and date."""
+def sources_html(articles: list[ArticleRecord], limit: int, *, for_editor: bool = False) -> str:
+    """/sources: the indexed articles with source, link and Jalali date (and their ids, for editors)."""
     if not articles:
         return text_html("empty_index")
     blocks = [f"<b>{e(messages.SOURCES_TITLE)} ({fa_digits(len(articles))})</b>"]
-    for number, article in enumerate(articles[:limit], 1):
-        details = messages.sources_details(article.source, article.published, article.n_sentences)
+    newest_first = list(reversed(articles))
+    for number, article in enumerate(newest_first[:limit], 1):
+        details = messages.sources_details(article.source, article.published, article.n_sentences,
+                                           article_id=article.article_id if for_editor else None)
         blocks.append(f"<b>{fa_digits(number)}.</b> {_link(e(article.title), article.url)}\n"
                       + " — ".join(e(d) for d in details))
     if len(articles) > limit:
@@ -91,18 +131,18 @@ def sources_html(articles: list[ArticleRecord], limit: int) -> str:
     return "\n\n".join(rtl(b) for b in blocks)
 
 
-def welcome_html(articles: int, example: str | None, newest_title: str | None) -> str:
-    """/start: what the bot knows and how to ask."""
+def welcome_html(articles: int, examples: list[str], newest_title: str | None) -> str:
+    """/start: what the bot knows and what one could ask."""
     if not articles:
         return text_html("empty_index")
-    return rtl(e(messages.welcome_text(articles, example, newest_title)))
+    return rtl(e(messages.welcome_text(articles, examples, newest_title)))
 
 
-def help_html(bot_username: str | None, max_question_chars: int, rate_limit: int) -> str:
-    """/help: how to ask, the buttons, groups, limits."""
+def help_html(bot_username: str | None, max_question_chars: int, rate_limit: int, *, admin: bool = False) -> str:
+    """/help: how to ask, the buttons, groups, limits (and the editors' commands, for editors)."""
     mention = f"@{bot_username}" if bot_username else messages.BOT_NAME_PLACEHOLDER
-    lines = "\n".join(e(line) for line in messages.help_lines(mention, max_question_chars, rate_limit))
-    return rtl(f"<b>{e(messages.HELP_TITLE)}</b>\n\n{lines}\n\n{e(messages.HELP_COMMANDS)}")
+    lines = "\n".join(e(line) for line in messages.help_lines(mention, max_question_chars, rate_limit, admin=admin))
+    return rtl(f"<b>{e(messages.HELP_TITLE)}</b>\n\n{lines}")
 
 
 def about_html(articles: int, sentences: int) -> str:
@@ -117,6 +157,11 @@ def stats_html(snapshot, generation: int, articles: int, sentences: int) -> str:
     return rtl(f"<b>{e(messages.STATS_TITLE)}</b>\n" + "\n".join(e(line) for line in lines))
 
 
+def titled_html(title: str, lines: list[str]) -> str:
+    """A bold title over plain lines (all escaped)."""
+    return rtl(f"<b>{e(title)}</b>\n" + "\n".join(e(line) for line in lines))
+
+
 def rate_limited_html(limit: int, retry_after: float) -> str:
     """The polite refusal when a user asks too often."""
     return plain_html(messages.rate_limited_text(limit, retry_after))
@@ -127,9 +172,9 @@ def plain_html(text: str) -> str:
     return rtl(e(text))
 
 
-def text_html(key: str) -> str:
-    """One of the fixed ``messages.BOT_TEXTS`` as an RTL paragraph."""
-    return plain_html(messages.BOT_TEXTS[key])
+def text_html(key: str, lang: Lang = Lang.FA) -> str:
+    """One of the bot's fixed phrases as an RTL paragraph."""
+    return plain_html(messages.text(key, lang))
 
 
 # ---- questions addressed to the bot in groups ----

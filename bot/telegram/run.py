@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from pasokh.bot.log_setup import configure_logging as configure_base_logging
 from pasokh.bot.session import make_encoder, open_indexer
 from pasokh.bot.settings import BotSettings, Settings
 
@@ -51,11 +51,7 @@ def configure_logging(settings: Settings) -> Callable[[], None]:
     httpx logs every request URL (which holds the token) at INFO: it is kept at
     WARNING, and the redactor still covers it if someone turns it up.
     """
-    level = logging.getLevelName(settings.log_level)
-    logging.basicConfig(level=level if isinstance(level, int) else logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("httpx", "httpcore"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    configure_base_logging(settings.log_level)
     logging.getLogger("telegram.ext").addFilter(_without_bootstrap_traceback)
     return TokenRedactor([settings.bot.token, settings.bot.webhook_secret]).install()
 
@@ -75,6 +71,9 @@ def run_bot(settings: Settings, options: BotOptions) -> None:
     if options.webhook_url:
         settings = settings.with_overrides(bot=_with_webhook_secret(settings.bot))
     configure_logging(settings)
+    # the token never reaches the log; where it is sent does (a .env in the working folder can redirect it)
+    api_host = urlsplit(settings.bot.base_url).netloc if settings.bot.base_url else "api.telegram.org"
+    log.info("Bot API server: %s (settings from %s)", api_host, settings.env_file or "the environment")
     from telegram.error import InvalidToken, NetworkError
 
     from .app import ALLOWED_UPDATES, build_application

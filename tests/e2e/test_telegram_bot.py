@@ -41,29 +41,6 @@ from tests.helpers.paths import SEED_QUESTION as QUESTION
 from tests.helpers.telegram import (ADMIN, GROUP, assert_telegram_html, count_in, replied_text, reply_in, run,
                                     running_bot, sent_to)
 
-@pytest.fixture(scope="session")
-def library_data_dir(tmp_path_factory, encoder) -> Path:
-    """46 short articles (titles and text with HTML-like characters) indexed with the real model."""
-    from pasokh.retrieval.indexer import Indexer
-
-    source = tmp_path_factory.mktemp("library-src")
-    (source / "special.json").write_text(json.dumps({
-        "id": "special", "title": "شرکت <b>آلفا</b> & بتا", "source": "خبرگزاری <i>آزمون</i>",
-        "url": "https://example.org/a?x=1&y=2", "published": "2024-03-01",
-        "text": "شرکت آلفا & بتا اعلام کرد که نسخهٔ <b>جدید</b> نرم‌افزار حسابداری خود را در ماه آینده منتشر "
-                "می‌کند. این نرم‌افزار برای شرکت‌های کوچک طراحی شده است."}, ensure_ascii=False), "utf-8")
-    for i in range(45):
-        (source / f"a{i:02d}.json").write_text(json.dumps({
-            "id": f"a{i:02d}", "title": f"گزارش شمارهٔ {i} دربارهٔ بازار کتاب و نشر در شهرهای ایران <{i}>",
-            "source": "خبرگزاری نمونه", "url": f"https://example.org/news/{i}", "published": "2024-01-05",
-            "text": f"ناشران در نمایشگاه شمارهٔ {i} بیش از {i * 10} عنوان کتاب تازه عرضه کردند."},
-            ensure_ascii=False), "utf-8")
-    data_dir = tmp_path_factory.mktemp("library-index")
-    report = Indexer(data_dir, encoder).index_paths([source])
-    assert len(report.added) == 46 and not report.errors
-    return data_dir
-
-
 # ---------------------------------------------------------------- conversations
 
 def test_start_and_command_menu(standin, seed_data_dir, encoder) -> None:
@@ -79,7 +56,7 @@ def test_start_and_command_menu(standin, seed_data_dir, encoder) -> None:
     assert [c["command"] for c in public] == ["start", "help", "sources", "about"]
     assert all(re.search("[\u0600-\u06FF]", c["description"]) for c in public)
     admin = standin.bot_commands({"type": "chat", "chat_id": ADMIN})
-    assert [c["command"] for c in admin][-4:] == ["stats", "reload", "add", "remove"]
+    assert [c["command"] for c in admin][-5:] == ["stats", "unanswered", "reload", "add", "remove"]
 
 
 def test_question_is_answered_with_the_right_sentence(standin, seed_data_dir, encoder) -> None:
@@ -90,18 +67,22 @@ def test_question_is_answered_with_the_right_sentence(standin, seed_data_dir, en
 
     call = run(scenario())
     text, params = call.params["text"], call.params
-    first = text.split("\n\n")[0]
-    assert first.startswith(RLM + "<b>۱.</b> «") and "۶۷۰۰ کانتینر" in first
-    assert "اکوایران (به نقل از بلومبرگ)، جملهٔ ۲" in first
+    first = text.split("\n")[0]
+    assert first.startswith(RLM + "<b>۱.</b> «") and "کانتینر" in first
+    assert "<b>۶۷۰۰</b>" in first  # the number that answers «چند» is in bold
+    assert "<i>(جملهٔ ۲)</i>" in first
+    # the article is named once, under its quotes
+    assert text.count("اکوایران (به نقل از بلومبرگ)") == 1 and "\n" + RLM + "— وزیر دفاع کره جنوبی" in text
     assert all(line.startswith(RLM) for line in text.split("\n") if line)
     assert_telegram_html(text)
     assert params["parse_mode"] == "HTML" and params["link_preview_options"] == {"is_disabled": True}
     assert replied_text(standin, call) == QUESTION
-    keyboard = params["reply_markup"]["inline_keyboard"]
-    assert keyboard[0][0]["text"] == "نتایج بیشتر"
-    assert keyboard[0][0]["callback_data"] == f"more:3:{callbacks.question_key(QUESTION)}"
-    assert [b["text"] for b in keyboard[1]] == ["متن پیرامون ۱", "متن پیرامون ۲", "متن پیرامون ۳"]
-    assert all(len(b["callback_data"].encode()) <= 64 for row in keyboard for b in row)
+    rows = params["reply_markup"]["inline_keyboard"]
+    context_row = next(row for row in rows if row[0]["text"].startswith("متن پیرامون"))
+    quotes = text.count("«")
+    assert len(context_row) == quotes and all(b["callback_data"].startswith("ctx:") for b in context_row)
+    assert [b["text"] for b in rows[-1]] == ["👍", "👎"]
+    assert all(len(b["callback_data"].encode()) <= 64 for row in rows for b in row)
     methods = [c.method for c in standin.calls if c.method in ("sendChatAction", "sendMessage")]
     assert methods == ["sendChatAction", "sendMessage"]  # typing first (typing_delay=0 here)
     assert standin.calls_to("sendChatAction")[0].params["action"] == "typing"
@@ -117,9 +98,12 @@ def test_off_topic_questions_are_declined_politely(standin, seed_data_dir, encod
             return {chat: await reply_in(standin, chat) for chat in questions}
 
     replies = run(scenario())
-    assert replies[3].params["text"] == RLM + messages.reason_text(Reason.NO_MATCH)
-    assert replies[4].params["text"] == RLM + messages.reason_text(Reason.NO_MATCH)
-    assert replies[5].params["text"] == RLM + messages.reason_text(Reason.NOT_A_QUESTION)
+    for chat in (3, 4):
+        text = replies[chat].params["text"]
+        assert text.startswith(RLM + messages.reason_text(Reason.NO_MATCH))
+        assert "/sources" in text and "«" not in text.split("نزدیک‌ترین خبر")[0]  # no quote offered as an answer
+        assert_telegram_html(text)
+    assert replies[5].params["text"] == RLM + messages.reason_text(Reason.GREETING)
     assert all("reply_markup" not in r.params for r in replies.values())
 
 
@@ -134,17 +118,20 @@ def test_html_in_questions_and_articles_is_shown_literally(standin, library_data
     text = answered.params["text"]
     assert_telegram_html(text)
     assert_telegram_html(declined.params["text"])
-    assert "«شرکت آلفا &amp; بتا اعلام کرد که نسخهٔ &lt;b&gt;جدید&lt;/b&gt; نرم‌افزار" in text
+    visible = re.sub(r"</?b>", "", text)  # the answering words are in bold; the quote is the same text
+    assert "«شرکت آلفا &amp; بتا اعلام کرد که نسخهٔ &lt;b&gt;جدید&lt;/b&gt; نرم‌افزار" in visible
     assert '<a href="https://example.org/a?x=1&amp;y=2">شرکت &lt;b&gt;آلفا&lt;/b&gt; &amp; بتا</a>' in text
     assert "خبرگزاری &lt;i&gt;آزمون&lt;/i&gt;" in text
 
 
-def test_long_answer_is_split_into_messages(standin, seed_data_dir, encoder) -> None:
+def test_long_answer_is_split_into_messages(standin, library_data_dir, encoder) -> None:
+    question = "ناشران در نمایشگاه کتاب چند عنوان کتاب تازه عرضه کردند؟"
+
     async def scenario() -> None:
-        async with running_bot(standin, seed_data_dir, encoder, answer_k=14) as app:
-            # quote every sentence, however far from the best, to make a reply over 4096 characters
-            app.bot_data.searcher.policy = AbstentionPolicy(follow_up_margin=1.0)
-            standin.push_text(8, 8, QUESTION)
+        async with running_bot(standin, library_data_dir, encoder, answer_k=30) as app:
+            # quote thirty sentences of thirty articles, each cited, to make a reply over 4096 characters
+            app.bot_data.searcher.policy = AbstentionPolicy(follow_up_margin=1.0, follow_up_ratio=0.0)
+            standin.push_text(8, 8, question)
             await count_in(standin, 8, 2)
             await asyncio.sleep(0.2)
 
@@ -153,10 +140,10 @@ def test_long_answer_is_split_into_messages(standin, seed_data_dir, encoder) -> 
     assert len(calls) >= 2
     for call in calls:
         assert_telegram_html(call.params["text"])
-        assert replied_text(standin, call) == QUESTION
+        assert replied_text(standin, call) == question
     assert ["reply_markup" in c.params for c in calls] == [False] * (len(calls) - 1) + [True]
     joined = "\n\n".join(c.params["text"] for c in calls)
-    assert all(f"<b>{messages.fa_digits(rank)}.</b> «" in joined for rank in range(1, 15))
+    assert all(f"<b>{messages.fa_digits(rank)}.</b> «" in joined for rank in range(1, 31))
     assert sum(len(c.params["text"]) for c in calls) > fmt.MAX_MESSAGE_CHARS
 
 
@@ -176,7 +163,18 @@ def test_sources_lists_many_articles_across_messages(standin, library_data_dir, 
     joined = "\n\n".join(texts)
     assert "مقاله‌های نمایه‌شده (۴۶)" in joined
     assert all(f"شهرهای ایران &lt;{i}&gt;</a>" in joined for i in range(45))
-    assert '<a href="https://example.org/news/44">' in joined and "تاریخ: ۲۰۲۴-۰۱-۰۵" in joined
+    assert '<a href="https://example.org/news/44">' in joined and "۱۵ دی ۱۴۰۲" in joined  # Jalali, not ISO
+    assert joined.index("شرکت &lt;b&gt;آلفا") < joined.index("شهرهای ایران &lt;0&gt;")  # newest first
+
+
+def app_log(data_dir):
+    from pasokh.bot.question_log import QuestionLog
+
+    log = QuestionLog(data_dir)
+    try:
+        return log.counts(limit=1000)
+    finally:
+        log.close()
 
 
 def test_groups_answer_only_mentions_replies_and_commands(standin, seed_data_dir, encoder) -> None:
@@ -198,9 +196,9 @@ def test_groups_answer_only_mentions_replies_and_commands(standin, seed_data_dir
             return mention, reply, help_reply
 
     mention, reply, help_reply = run(scenario())
-    assert "۶۷۰۰ کانتینر" in mention.params["text"]
-    more = mention.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
-    assert more.endswith(callbacks.question_key(QUESTION))  # the mention is not part of the question
+    assert "۶۷۰۰" in mention.params["text"]
+    logged = [row.text for row in app_log(seed_data_dir)]
+    assert QUESTION in logged and not any("@pasokh_test_bot" in t for t in logged)  # the mention is stripped
     assert replied_text(standin, reply) == follow_up and "مواد غذایی" in reply.params["text"]
     assert "@pasokh_test_bot" in help_reply.params["text"]
     assert len(standin.sent_messages(GROUP)) == 3  # chatter and the unaddressed question ignored
@@ -221,49 +219,63 @@ def test_rate_limit_per_user(standin, seed_data_dir, encoder) -> None:
     texts = [m["text"] for m in standin.sent_messages(10)]
     assert len(texts) == 3  # two answers, one refusal (told once, then ignored)
     refusals = [t for t in texts if "آهسته‌تر" in t]
-    assert len(refusals) == 1 and "۲ پرسش در دقیقه" in refusals[0]
-    assert "۶۷۰۰ کانتینر" in standin.sent_messages(11)[0]["text"]
+    assert len(refusals) == 1 and "۲ درخواست در دقیقه" in refusals[0]
+    assert "۶۷۰۰" in standin.sent_messages(11)[0]["text"]
 
 
-def test_buttons_more_and_context_work_after_a_restart(standin, seed_data_dir, encoder) -> None:
-    chat = 12
+def test_buttons_more_and_context_work_after_a_restart(standin, library_data_dir, encoder) -> None:
+    """«more» edits the answer in place, adds less relevant results under a heading, and goes away
+    when nothing relevant is left; every button works after a restart; forged data does nothing."""
+    chat, question = 12, "ناشران در نمایشگاه کتاب چند عنوان کتاب تازه عرضه کردند؟"
 
     async def first_life() -> tuple[dict, Call]:
-        async with running_bot(standin, seed_data_dir, encoder):
-            standin.push_text(chat, chat, QUESTION)
+        async with running_bot(standin, library_data_dir, encoder):
+            standin.push_text(chat, chat, question)
             await reply_in(standin, chat)
             answer = standin.sent_messages(chat)[-1]
             mark = len(standin.calls)
-            context_button = answer["reply_markup"]["inline_keyboard"][1][0]["callback_data"]
+            rows = answer["reply_markup"]["inline_keyboard"]
+            context_button = next(b["callback_data"] for row in rows for b in row if b["callback_data"].startswith("ctx:"))
             standin.push_callback(chat, chat, context_button, answer["message_id"])
             return answer, await reply_in(standin, chat, since=mark)
 
-    async def second_life(answer: dict) -> tuple[Call, Call, Call]:
-        async with running_bot(standin, seed_data_dir, encoder):  # a new Application, nothing carried over
-            mark = len(standin.calls)
-            more_button = answer["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
-            standin.push_callback(chat, chat, more_button, answer["message_id"])
-            page = await reply_in(standin, chat, since=mark)
-            page_message = standin.sent_messages(chat)[-1]
-            mark = len(standin.calls)
-            standin.push_callback(chat, chat, page_message["reply_markup"]["inline_keyboard"][0][0]["callback_data"],
-                                  page_message["message_id"])
-            next_page = await reply_in(standin, chat, since=mark)
-            mark = len(standin.calls)
-            standin.push_callback(chat, chat, "more:3:0000000000", answer["message_id"])
-            stale = await standin.wait_for_async("answerCallbackQuery", since=mark)
-            return page, next_page, stale
+    async def second_life(answer: dict) -> tuple[list[Call], list[Call]]:
+        async with running_bot(standin, library_data_dir, encoder):  # a new Application, nothing carried over
+            edits, alerts = [], []
+            for _ in range(12):  # press «more» until it is gone
+                message = standin.message(chat, answer["message_id"])
+                more = [b["callback_data"] for row in message["reply_markup"]["inline_keyboard"] for b in row
+                        if b["callback_data"].startswith("more:")]
+                if not more:
+                    break
+                mark = len(standin.calls)
+                standin.push_callback(chat, chat, more[0], answer["message_id"])
+                done = await standin.wait_for_async("answerCallbackQuery", since=mark)
+                await asyncio.sleep(0.3)
+                edits += [c for c in standin.calls[mark:] if c.method == "editMessageText"]
+                alerts.append(done)
+            for forged in ("more:3:0000000000", "ctx:1", "ctx:1:0000000000", "fb:+:1:00000000ff"):
+                mark = len(standin.calls)
+                standin.push_callback(chat, chat, forged, answer["message_id"])
+                alerts.append(await standin.wait_for_async("answerCallbackQuery", since=mark))
+            return edits, alerts
 
     answer, context = run(first_life())
     context_text = context.params["text"]
     assert_telegram_html(context_text)
-    assert "<b>(۲) " in context_text and "۶۷۰۰ کانتینر" in context_text and "(۱) " in context_text
-    page, next_page, stale = run(second_life(answer))
-    assert page.params["text"].startswith(RLM + "<b>۴.</b> «")
-    assert replied_text(standin, page) == QUESTION
-    assert next_page.params["text"].startswith(RLM + "<b>۷.</b> «")
-    assert stale.params["show_alert"] is True and stale.params["text"] == messages.BOT_TEXTS["stale_question"]
-    assert len(standin.calls_to("answerCallbackQuery")) == 4  # every press answered
+    assert "<b>(" in context_text and "ناشران" in context_text
+    edits, alerts = run(second_life(answer), timeout=60)
+    assert edits, "«more» edits the answer"
+    assert all(e.params["message_id"] == answer["message_id"] for e in edits)  # in place, no new message
+    assert messages.text("more_heading") in edits[-1].params["text"]
+    assert edits[-1].params["text"].count("«") > answer["text"].count("«")
+    final = standin.message(chat, answer["message_id"])
+    assert not any(b["callback_data"].startswith("more:") for row in final["reply_markup"]["inline_keyboard"]
+                   for b in row)  # nothing relevant left: the button is gone
+    assert len(standin.sent_messages(chat)) == 2  # the answer and the context, nothing else
+    stale, *forged = alerts[-4:]
+    assert stale.params["show_alert"] is True and stale.params["text"] == messages.text("stale_question")
+    assert all(a.params["text"] == messages.text("unknown_button") for a in forged)
 
 
 def test_admin_commands(standin, fresh_copy, encoder, tmp_path) -> None:
@@ -336,7 +348,7 @@ def test_recovers_from_flood_limit_and_server_errors(standin, seed_data_dir, enc
         for logger, level in zip(verbose, levels):
             logger.setLevel(level)
     for chat in (15, 16, 18):
-        assert "۶۷۰۰ کانتینر" in standin.sent_messages(chat)[0]["text"]
+        assert "۶۷۰۰" in standin.sent_messages(chat)[0]["text"]
     assert standin.sent_messages(17)[0]["text"] == fmt.text_html("error")
     assert [c.params["chat_id"] for c in standin.failed_calls] == [15, 16] + [17] * 4
     logs = captured.getvalue()
@@ -391,7 +403,7 @@ def test_pasokh_bot_polls_and_stops_cleanly_on_sigterm(standin, seed_data_dir, t
         process.send_signal(signal.SIGTERM)
         _, stderr = process.communicate(timeout=20)
     assert process.returncode == 0, stderr
-    assert "۶۷۰۰ کانتینر" in answer.params["text"]
+    assert "۶۷۰۰" in answer.params["text"]
     assert "index closed" in stderr and "Traceback" not in stderr
     assert standin.token not in stderr
 
@@ -440,5 +452,5 @@ def test_pasokh_bot_webhook_checks_the_secret(standin, seed_data_dir, tmp_path) 
         _, stderr = process.communicate(timeout=20)
     assert process.returncode == 0, stderr
     assert hook.params["url"] == url and hook.params["secret_token"] == secret
-    assert "۶۷۰۰ کانتینر" in answer.params["text"]
+    assert "۶۷۰۰" in answer.params["text"]
     assert secret not in stderr and standin.token not in stderr

@@ -375,6 +375,8 @@ class BotApiStandIn:
         self._messages: dict[tuple[int, int], dict[str, Any]] = {}
         self._sent: list[dict[str, Any]] = []
         self._callbacks: set[str] = set()
+        self._inline_queries: set[str] = set()
+        self.omit_file_sizes = False  # getFile answers without file_size (Telegram may), and documents too
         self._files: dict[str, _StoredFile] = {}
         self._failures: dict[str, deque[_ApiError]] = {}
         self._commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
@@ -550,12 +552,96 @@ class BotApiStandIn:
                 "file_unique_id": stored.file_unique_id,
                 "file_name": file_name,
                 "mime_type": mime_type,
-                "file_size": len(content),
             }
+            if not self.omit_file_sizes:
+                message["document"]["file_size"] = len(content)
             if caption is not None:
                 message["caption"] = caption
             self._store(message)
             return self.push_update({"message": message})
+
+    def push_edit(self, chat_id: int, message_id: int, text: str) -> int:
+        """Queue an ``edited_message``: the user's message ``message_id`` now reads ``text``."""
+        with self._cond:
+            message = self._messages.get((chat_id, message_id))
+            if message is None:
+                raise KeyError((chat_id, message_id))
+            message = copy.deepcopy(message)
+            message["text"] = text
+            message["edit_date"] = int(time.time())
+            self._store(message)
+            return self.push_update({"edited_message": message})
+
+    def push_media(self, chat_id: int, user_id: int, kind: str, *, caption: str | None = None,
+                   chat_type: str = "private", username: str = "user") -> int:
+        """Queue a photo, sticker, voice note… (``kind`` as in the Bot API) with an optional caption."""
+        samples: dict[str, Any] = {
+            "photo": [{"file_id": "ph1", "file_unique_id": "ph1u", "width": 90, "height": 90}],
+            "sticker": {"file_id": "st1", "file_unique_id": "st1u", "type": "regular", "width": 512,
+                        "height": 512, "is_animated": False, "is_video": False},
+            "voice": {"file_id": "vo1", "file_unique_id": "vo1u", "duration": 3},
+            "video": {"file_id": "vi1", "file_unique_id": "vi1u", "width": 320, "height": 240, "duration": 2},
+        }
+        with self._cond:
+            message = self._user_message(chat_id, user_id, chat_type, username)
+            message[kind] = copy.deepcopy(samples[kind])
+            if caption is not None:
+                message["caption"] = caption
+            self._store(message)
+            return self.push_update({"message": message})
+
+    def push_inline_query(self, user_id: int, query: str, *, username: str = "user") -> tuple[int, str]:
+        """Queue ``@bot query`` typed in some chat; returns ``(update_id, inline query id)``."""
+        with self._cond:
+            query_id = f"iq{next(self._callback_ids)}"
+            self._inline_queries.add(query_id)
+            update = {"inline_query": {"id": query_id, "from": self._user(user_id, username), "query": query,
+                                       "offset": ""}}
+            return self.push_update(update), query_id
+
+    def push_channel_post(self, chat_id: int, text: str | None = None, *, username: str | None = None,
+                          title: str = "Test channel", caption: str | None = None, media: str | None = None,
+                          media_group_id: str | None = None, forward_from: dict[str, Any] | None = None,
+                          message_id: int | None = None, edited: bool = False) -> dict[str, Any]:
+        """Queue a ``channel_post`` (or ``edited_channel_post`` with ``edited`` and the same ``message_id``).
+
+        ``forward_from`` is the ``forward_origin`` of a post forwarded from another channel.
+        Returns the post as sent.
+        """
+        with self._cond:
+            chat = {"id": chat_id, "type": "channel", "title": title}
+            if username:
+                chat["username"] = username
+            self._chats[chat_id] = chat
+            if edited and message_id is not None:
+                post = copy.deepcopy(self._messages[(chat_id, message_id)])
+                post["edit_date"] = int(time.time())
+            else:
+                post = self._new_message(chat_id, self._bot_user, message_id=message_id)
+                post.pop("from", None)
+                post["sender_chat"] = dict(chat)
+            for key in ("text", "caption", "photo"):
+                post.pop(key, None)
+            if text is not None:
+                post["text"] = text
+            if caption is not None:
+                post["caption"] = caption
+            if media == "photo":
+                post["photo"] = [{"file_id": "cp1", "file_unique_id": "cp1u", "width": 90, "height": 90}]
+            if media_group_id:
+                post["media_group_id"] = media_group_id
+            if forward_from:
+                post["forward_origin"] = copy.deepcopy(forward_from)
+            self._store(post)
+            self.push_update({"edited_channel_post" if edited else "channel_post": post})
+            return copy.deepcopy(post)
+
+    def inline_answers(self, query_id: str) -> list[dict[str, Any]] | None:
+        """What the bot answered to inline query ``query_id`` (None before it answers)."""
+        for call in self.calls_to("answerInlineQuery"):
+            if str(call.params.get("inline_query_id")) == query_id:
+                return call.params.get("results") or []
+        return None
 
     def pending_updates(self) -> list[dict[str, Any]]:
         """Updates queued and not yet confirmed by a ``getUpdates`` offset."""
@@ -1106,12 +1192,24 @@ class BotApiStandIn:
         stored = self._files.get(str(params.get("file_id")))
         if stored is None:
             raise _ApiError(400, "Bad Request: invalid file_id")
-        return {
+        info = {
             "file_id": stored.file_id,
             "file_unique_id": stored.file_unique_id,
-            "file_size": len(stored.content),
             "file_path": stored.file_path,
         }
+        if not self.omit_file_sizes:
+            info["file_size"] = len(stored.content)
+        return info
+
+    def _m_answer_inline_query(self, params: dict[str, Any]) -> Any:
+        if str(params.get("inline_query_id")) not in self._inline_queries:
+            raise _ApiError(400, "Bad Request: query is too old and response timeout expired or query ID is invalid")
+        results = params.get("results")
+        if isinstance(results, str):
+            import json as _json
+
+            params["results"] = _json.loads(results)
+        return True
 
     def _m_true(self, params: dict[str, Any]) -> Any:
         return True
@@ -1131,6 +1229,7 @@ class BotApiStandIn:
         "editmessagetext": _m_edit_message_text,
         "editmessagereplymarkup": _m_edit_message_reply_markup,
         "getfile": _m_get_file,
+        "answerinlinequery": _m_answer_inline_query,
         "close": _m_true,
         "logout": _m_true,
     }

@@ -97,3 +97,19 @@ def assert_telegram_html(text: str) -> None:
     rest = _ALLOWED_TAG.sub("", text)
     assert "<" not in rest and ">" not in rest, rest
     assert not re.search(r"&(?!(?:amp|lt|gt|quot|#x?[0-9a-f]+);)", rest), rest
+
+
+def current_texts(api: BotApiStandIn, chat_id: int) -> list[str]:
+    """The texts of the bot's messages in ``chat_id`` as they read now (after edits), oldest first."""
+    return [(api.message(chat_id, m["message_id"]) or m).get("text", "") for m in api.sent_messages(chat_id)]
+
+
+async def wait_for_text(api: BotApiStandIn, chat_id: int, needle: str, timeout: float = 90.0) -> str:
+    """The first of the bot's messages in ``chat_id`` that reads ``needle`` (now, after edits)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = [t for t in current_texts(api, chat_id) if needle in t]
+        if found:
+            return found[0]
+        assert time.monotonic() < deadline, f"no message with {needle!r} in chat {chat_id}"
+        await asyncio.sleep(0.1)

@@ -165,7 +165,7 @@ def test_long_first_line_title_is_cut_on_a_word(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "content", "english"),
     [
-        ("cp1256.txt", "کره شمالي گلوله فرستاد.".encode("cp1256"), "not valid UTF-8"),
+        ("latin1.txt", "café crème brûlée".encode("latin-1"), "not valid UTF-8"),
         ("binary.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
         ("utf16.txt", "سلام".encode("utf-16"), "UTF-16"),
         ("empty.txt", b"", "empty"),
@@ -209,8 +209,16 @@ def test_missing_file_and_bad_sidecar(tmp_path: Path) -> None:
 
 def test_persian_message_is_included() -> None:
     with pytest.raises(ArticleError) as caught:
-        parse_article_bytes("سلام".encode("cp1256"), "bad.txt")
+        parse_article_bytes(b"caf\xe9 \xff\xfe au lait", "bad.txt")
     assert said(caught.value).startswith("«bad.txt»: پرونده با UTF-8 خوانده نمی‌شود (not valid UTF-8")
+
+
+def test_windows_1256_persian_is_read_and_marked() -> None:
+    """Persian office files are often Windows-1256: read them, and say so."""
+    text = "وزير دفاع كره جنوبي گفت كه كره شمالي 6700 كانتينر فرستاده است."
+    article = parse_article_bytes(text.encode("cp1256"), "old.txt")
+    assert article.text == text and article.encoding == "cp1256"
+    assert parse_article_bytes(text.encode("utf-8"), "new.txt").encoding == "utf-8"
 
 
 # ---- discovery --------------------------------------------------------------

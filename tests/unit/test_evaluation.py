@@ -64,24 +64,29 @@ def test_load_squad_splits_by_paragraph_position(dataset):
     assert [a.article_id for a in articles] == ["p00000", "p00001", "p00002", "p00003"]
     assert articles[0].title == "برج میلاد" and len(questions) == 10
     assert sum(q.answer_start is None for q in questions) == 1
-    even, _ = load_squad(dataset, "even")
+    even, even_questions = load_squad(dataset, "even")
     odd, odd_questions = load_squad(dataset, "odd")
-    assert [a.article_id for a in even] == ["p00000", "p00002"]
-    assert [a.article_id for a in odd] == ["p00001", "p00003"]
+    # every paragraph is indexed whichever half is asked about; the split picks the questions
+    assert [a.article_id for a in even] == [a.article_id for a in odd] == [a.article_id for a in articles]
+    assert {q.article_id for q in even_questions} == {"p00000", "p00002"}
     assert {q.article_id for q in odd_questions} == {"p00001", "p00003"}
+    assert {q.style for q in questions} == {"squad", "unanswerable"}
+    untitled, _ = load_squad(dataset, "all", titles=False)
+    assert [a.title for a in untitled] == [a.article_id for a in untitled]
 
 
 def test_gold_sentence_is_the_one_holding_answer_start():
-    from pasokh.retrieval.evaluation import _gold_position
+    from pasokh.retrieval.evaluation import gold_position
     from pasokh.retrieval.store import SentenceRecord
 
     def record(position: int, start: int, end: int) -> SentenceRecord:
-        return SentenceRecord(position, 1, position, start, end, "x" * (end - start), "a", "t", "s", None, None)
+        return SentenceRecord(position, 1, position, start, end, "x" * (end - start), "a", "t", "s", None, None,
+                              2, 1, None)
 
     sentences = [record(0, 0, 10), record(1, 11, 20)]
-    assert _gold_position(sentences, 3) == 0
-    assert _gold_position(sentences, 10) == 1  # in the space between: the next sentence
-    assert _gold_position(sentences, 25) is None
+    assert gold_position(sentences, 3) == 0
+    assert gold_position(sentences, 10) == 1  # in the space between: the next sentence
+    assert gold_position(sentences, 25) is None
 
 
 def test_evaluate_ranks_the_answering_sentence_first(dataset, encoder, tmp_path):
@@ -97,9 +102,11 @@ def test_evaluate_ranks_the_answering_sentence_first(dataset, encoder, tmp_path)
     # distinct topics: a question asked with its paragraph hidden has nothing to quote
     assert result.abstain_offtopic >= 0.7 and result.abstain_answerable <= 0.2
     assert 20 < result.mean_quote_chars < 120  # one sentence, not a paragraph
-    assert len(result.scores["offtopic"]) == len(questions)
+    assert len(result.scores["offtopic"]) == ANSWERABLE
     figures = result.as_json()
     assert figures["answerable"] == ANSWERABLE and figures["offsets_exact"] is True
+    assert figures["by_style"]["squad"]["answerable"] == ANSWERABLE
+    assert figures["by_style"]["unanswerable"]["questions"] == 1
 
 
 def test_eval_command_prints_one_json_object(dataset):
@@ -108,8 +115,11 @@ def test_eval_command_prints_one_json_object(dataset):
     figures = json.loads(done.stdout)
     assert {"hit@1", "hit@3", "hit@5", "mrr", "abstain_answerable", "abstain_offtopic",
             "abstain_impossible", "mean_quote_chars", "offsets_exact"} <= set(figures)
-    assert figures["paragraphs"] == 2 and figures["answerable"] == 5
+    assert figures["paragraphs"] == 4 and figures["answerable"] == 5
     assert figures["offsets_exact"] is True and figures["hit@5"] == 1.0
+    assert figures["split"] == "even" and figures["titles"] == "keep" and "squad" in figures["by_style"]
+    table = pasokh("eval", str(dataset), "--split", "odd", "--titles", "none")
+    assert table.returncode == 0 and "| squad (" in table.stdout and "titles none" in table.stdout
 
 
 def test_eval_command_rejects_an_unreadable_dataset(tmp_path):

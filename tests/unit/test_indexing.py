@@ -93,9 +93,10 @@ def test_bad_files_are_reported_and_others_still_index(tmp_path, encoder):
     write(folder / "empty.md", "")
     write(folder / "broken.json", '{"title": "x", "text": ')
     report = Indexer(tmp_path / "data", encoder).index_paths([folder])
-    assert report.added == ["good"]
+    assert report.added == ["cp1256", "good"]  # a Windows-1256 file is read, and reported as converted
+    assert [(Path(f).name, e) for f, e in report.converted] == [("cp1256.txt", "cp1256")]
     failed = sorted(Path(e.path).name for e in report.errors)
-    assert failed == ["binary.txt", "broken.json", "cp1256.txt", "empty.md"]
+    assert failed == ["binary.txt", "broken.json", "empty.md"]
     assert all(Path(e.path).name in str(e) for e in report.errors)
 
 

@@ -39,7 +39,7 @@ def test_seed_question_answered_at_rank_one(seed_searcher, question, position, p
     assert (top.sentence_index, top.article_id) == (position + 1, SEED_ID), top.text
     assert phrase in top.text
     assert [h.rank for h in answer.hits] == list(range(1, len(answer.hits) + 1))
-    assert len(answer.hits) == 3
+    assert 1 <= len(answer.hits) <= 3  # follow-ups only when they add something
 
 
 @pytest.mark.parametrize("question", OFF_TOPIC)
@@ -48,10 +48,23 @@ def test_off_topic_question_abstains(seed_searcher, question):
     assert not answer.answered and answer.hits == [] and answer.reason == "no_match"
 
 
-@pytest.mark.parametrize("text", ["", "   ", "؟؟؟", "!!!", "سلام", "سلام!", "ممنون", "hello", "\u200c"])
-def test_greetings_and_empty_input_are_not_questions(seed_searcher, text):
+@pytest.mark.parametrize("text,reason", [
+    ("", "not_a_question"), ("   ", "not_a_question"), ("؟؟؟", "not_a_question"), ("!!!", "not_a_question"),
+    ("\u200c", "not_a_question"), ("سلام", "greeting"), ("سلام!", "greeting"), ("hello", "greeting"),
+    ("ممنون", "thanks"), ("خیلی ممنون از ربات", "thanks"), ("خداحافظ", "farewell"),
+])
+def test_greetings_and_empty_input_are_not_questions(seed_searcher, text, reason):
     answer = seed_searcher.ask(text)
-    assert not answer.answered and answer.reason == "not_a_question"
+    assert not answer.answered and answer.reason == reason and answer.hits == []
+
+
+@pytest.mark.parametrize("name,phrase", [("زلنسکی", "زلنسکی"), ("شین وون شیک", "شین وون شیک"),
+                                         ("Zelensky", "زلنسکی"), ("پیونگیانگ", "پیونگیانگ")])
+def test_a_name_alone_finds_its_sentence(seed_searcher, name, phrase):
+    """Names and keywords are answered from the sentence that holds them (the lexical channel)."""
+    answer = seed_searcher.ask(name)
+    assert answer.answered, name
+    assert phrase in answer.hits[0].text
 
 
 def test_quotes_are_exact_slices_of_the_original(seed_searcher):
@@ -60,8 +73,8 @@ def test_quotes_are_exact_slices_of_the_original(seed_searcher):
         for hit in seed_searcher.ask(question, k=5).hits:
             assert original[hit.char_start:hit.char_end] == hit.text
     # the decimal stays as written (hazm's normalizer would show «۱ ٫ ۵»)
-    answer = seed_searcher.ask("زلنسکی می‌گوید کره شمالی چند میلیون گلوله توپخانه به روسیه منتقل کرده است؟", k=3)
-    assert any("۱.۵ میلیون" in hit.text for hit in answer.hits)
+    ranked = seed_searcher.rank("زلنسکی می‌گوید کره شمالی چند میلیون گلوله توپخانه به روسیه منتقل کرده است؟", 3)
+    assert any("۱.۵ میلیون" in c.record.text for c in ranked)
 
 
 def test_huge_question_is_truncated_and_answered(seed_searcher):

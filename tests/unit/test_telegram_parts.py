@@ -74,12 +74,24 @@ def test_query_batcher_gives_each_thread_its_own_vectors(encoder) -> None:
     assert batcher.encode_queries([QUESTION]).shape == (1, expected.shape[1])  # not stuck after a failure
 
 
-def test_callback_data_round_trip() -> None:
-    assert callbacks.parse_callback("ctx:42") == callbacks.ContextButton(42)
-    assert callbacks.parse_callback(f"more:6:{callbacks.question_key('پرسش')}") == callbacks.MoreButton(6, callbacks.question_key("پرسش"))
-    assert callbacks.question_key(" پرسش  ") == callbacks.question_key("پرسش")
-    for junk in ("", None, "more:1", "ctx:x", "more:1:XYZ", "ctx:1;drop"):
-        assert callbacks.parse_callback(junk) is None
+def test_callback_data_round_trip_and_signatures() -> None:
+    buttons = callbacks.Buttons("123:SECRET")
+    others = callbacks.Buttons("456:OTHER")
+    key = callbacks.question_key("پرسش")
+    assert buttons.parse(f"more:6:{key}") == callbacks.MoreButton(6, key)
+    assert callbacks.question_key(" پرسش  ") == key
+    keyboard = buttons.answer_keyboard("پرسش", [], 3, question_id=7)
+    assert keyboard.inline_keyboard[0][0].callback_data == f"more:3:{key}"
+    signed = buttons._signed("ctx", 42)
+    assert buttons.parse(signed) == callbacks.ContextButton(42)
+    assert others.parse(signed) is None  # signed with another bot's token: refused
+    assert buttons.parse(signed.replace(":42:", ":43:")) is None  # another id under the same signature
+    assert buttons.parse(buttons._signed("fb:-", 9)) == callbacks.FeedbackButton(9, False)
+    assert buttons.parse(buttons._signed("rm", 5)) == callbacks.RemoveButton(5)
+    assert buttons.parse("rm:no") == callbacks.RemoveButton(None)
+    for junk in ("", None, "more:1", "ctx:42", "ctx:x", "more:1:XYZ", "ctx:1;drop", "ctx:1:zzzzzzzzzz"):
+        assert buttons.parse(junk) is None
+    assert all(len(data.encode()) <= 64 for data in (signed, buttons._signed("rm", 10**17)))
 
 
 def test_rate_limiter_window_and_stats_percentiles() -> None:
