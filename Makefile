@@ -5,7 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.pasokh-installed
 Q ?= کره شمالی چند کانتینر به روسیه فرستاده است؟
 
-.PHONY: install ask test bot bench clean
+DATA ?= ../shared/data
+
+.PHONY: install ask test bot bench train eval reliability screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +31,22 @@ bot: install
 
 bench: install
 	$(BIN)/python benchmarks/bench_scale.py
+
+# the reliability suite with many trials; prints the table the README shows (~25 minutes)
+reliability: install
+	$(BIN)/python -m tests.reliability.suite
+
+# rebuild retrieval/models/*.json from the training files (about 45 minutes on 2 cores; indexes kept in .train-work)
+train: install
+	$(BIN)/pip install --disable-pip-version-check -q -e '.[train]'
+	$(BIN)/python -m pasokh.retrieval.training $(DATA) --work-dir .train-work
+
+# the held-out figures of docs/quality.md (run once, after tuning on the even halves)
+eval: install
+	$(BIN)/pasokh eval $(DATA)/news_qa_dev.json --split odd
+	$(BIN)/pasokh eval $(DATA)/pqa_test.json --split odd
+	$(BIN)/pasokh eval $(DATA)/pquad_heldout.json --split all
+	$(BIN)/pasokh eval $(DATA)/pquad_heldout.json --split all --titles none
 
 clean:
 	rm -rf $(VENV) build *.egg-info

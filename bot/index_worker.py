@@ -151,6 +151,13 @@ class IndexWorker:
         """Remove articles by id."""
         return await self._submit("remove", list(article_ids), None)
 
+    def index_articles_blocking(self, articles: Sequence[Article]) -> IndexReport:
+        """``index_articles``, waited for (the feed poller's thread calls it)."""
+        with self._lock:
+            self._next_id += 1
+            job_id = self._next_id
+        return self._executor().submit(_run, job_id, "articles", list(articles)).result()
+
     def index_paths_blocking(self, paths: Sequence[Path], *, prune: bool = False,
                              prune_roots: Sequence[Path] | None = None) -> IndexReport:
         """``Indexer.index_paths`` in the worker, waited for (the folder watcher's thread calls it)."""

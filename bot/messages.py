@@ -130,6 +130,12 @@ def converted_file(path: str, encoding: str) -> str:
                       f"{path} was not UTF-8; read as {encoding} and converted")
 
 
+def cut_article(path: str, kept: int, total: int) -> str:
+    """An article longer than PASOKH_MAX_SENTENCES: only its first sentences were indexed."""
+    return _bilingual(f"«{path}» {fa_digits(total)} جمله داشت؛ فقط {fa_digits(kept)} جملهٔ اول نمایه شد "
+                      "(PASOKH_MAX_SENTENCES)", f"{path} has {total} sentences; only the first {kept} were indexed")
+
+
 def not_found_path(path: Path) -> str:
     return f"«{path}» پیدا نشد (no such file or folder)"
 
@@ -174,6 +180,23 @@ def reembedded_note(reason: str) -> str:
 def watch_report(*, generation: int, added: int, updated: int, removed: int, errors: int) -> str:
     return (f"نمایه به‌روز شد (نسل {fa_digits(generation)}): {fa_digits(added)} تازه، {fa_digits(updated)} "
             f"به‌روزشده، {fa_digits(removed)} حذف‌شده، {fa_digits(errors)} خطا")
+
+
+WATCH_NEEDS_SOMETHING = ("پوشه‌ای برای پاییدن یا خوراکی با --feed بدهید "
+                         "(give a folder to watch or a feed with --feed)")
+
+
+def watching_feeds(count: int, interval: float) -> str:
+    return (f"در حال دنبال کردن {fa_digits(count)} خوراک، هر {fa_digits(round(interval))} ثانیه "
+            f"(polling {count} feed(s) every {round(interval)} s)")
+
+
+def import_summary(*, channel: str, posts: int, skipped: int, added: int, updated: int, unchanged: int,
+                   duplicates: int, errors: int) -> str:
+    """The last line of ``pasokh import-telegram``."""
+    return (f"کانال «{channel}»: {fa_digits(posts)} پست؛ {fa_digits(added)} مقالهٔ تازه، "
+            f"{fa_digits(updated)} به‌روزشده، {fa_digits(unchanged)} بی‌تغییر، {fa_digits(duplicates)} تکراری، "
+            f"{fa_digits(skipped)} پست کوتاه یا بی‌متن کنار گذاشته شد، {fa_digits(errors)} خطا.")
 
 
 def watching(folder: Path) -> str:
@@ -258,6 +281,12 @@ _ARTICLE_PROBLEMS: dict[ArticleProblem, tuple[str, str]] = {
     ArticleProblem.UNKNOWN_ID: ("شناسهٔ «{article_id}» در نمایه نیست", "no such article"),
     ArticleProblem.FOLDER_UNREADABLE: ("پوشه خوانده نشد", "cannot read folder: {reason}"),
     ArticleProblem.LINK_LOOP: ("پیوند نمادین به خودش برمی‌گردد", "symbolic link loop"),
+    ArticleProblem.NOT_AN_EXPORT: ("این پرونده خروجی JSON یک کانال تلگرام نیست (کلیدهای id و messages را ندارد)",
+                                   "not a Telegram Desktop channel export (no id and messages)"),
+    ArticleProblem.FETCH_FAILED: ("صفحه دریافت نشد", "cannot fetch: {reason}"),
+    ArticleProblem.PAGE_TOO_LARGE: ("صفحه بزرگ‌تر از حد مجاز است", "page larger than {limit:,} bytes"),
+    ArticleProblem.NO_ARTICLE_TEXT: ("متن خبری در صفحه پیدا نشد", "no article text found on the page"),
+    ArticleProblem.BAD_URL: ("فقط نشانی‌های http و https پذیرفته می‌شوند", "only http(s) URLs are fetched"),
 }
 
 

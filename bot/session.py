@@ -50,4 +50,5 @@ def open_indexer(settings: Settings, encoder: PassageEncoder, *,
                  progress_factory: ProgressFactory | None = None) -> Indexer:
     """An indexer on the settings' data directory."""
     return Indexer(settings.data_dir, encoder, progress_factory=progress_factory,
-                   commit_seconds=settings.commit_seconds, index_params=settings.index_params)
+                   commit_seconds=settings.commit_seconds, index_params=settings.index_params,
+                   max_sentences=settings.max_sentences, crash_at=settings.crash_at)

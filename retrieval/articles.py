@@ -56,7 +56,16 @@ class Article:
     encoding: str = "utf-8"  # what the file was decoded from ("cp1256" for a Windows-1256 file, converted)
 
 
-def discover_article_files(paths: Sequence[Path]) -> list[Path]:
+@dataclass(frozen=True)
+class Discovery:
+    """The article files under some paths, and what could not be looked into."""
+
+    files: list[Path]
+    problems: list[ArticleError]  # names that are not text, link loops, unreadable folders
+    unreadable_folders: list[Path]  # never pruned under: their files may well still be there
+
+
+def discover_article_files(paths: Sequence[Path]) -> Discovery:
     """Expand ``paths`` into the article files to read, without duplicates.
 
     A file named directly is always kept, whatever its suffix or even if it is
@@ -64,25 +73,48 @@ def discover_article_files(paths: Sequence[Path]) -> list[Path]:
     directory is walked recursively in sorted order, keeping files with a
     supported suffix and skipping hidden files and folders, editor/download
     temporaries (``~``, ``.swp``, ``.tmp``, ``.part``, ``.crdownload``, ``.#*``)
-    and sidecar metadata (``*.meta.json``).
+    and sidecar metadata (``*.meta.json``). A file name that is not valid text,
+    a symbolic-link loop or a folder that cannot be read is reported, and the
+    walk goes on.
     """
     found: list[Path] = []
-    seen: set[Path] = set()
+    problems: list[ArticleError] = []
+    unreadable: list[Path] = []
+    seen: set[str] = set()
     for given in paths:
         given = Path(given)
-        candidates = _walk(given) if given.is_dir() else [given]
+        candidates = _walk(given, problems, unreadable) if given.is_dir() else [given]
         for candidate in candidates:
-            key = candidate.resolve()
+            if not is_valid_text(str(candidate)):
+                problems.append(ArticleError(_printable(candidate), ArticleProblem.BAD_NAME))
+                continue
+            try:
+                key = str(candidate.resolve())
+            except (RuntimeError, OSError):  # Python 3.11 raises RuntimeError on a symlink loop
+                problems.append(ArticleError(candidate, ArticleProblem.LINK_LOOP))
+                continue
             if key not in seen:
                 seen.add(key)
                 found.append(candidate)
-    return found
+    return Discovery(found, problems, unreadable)
 
 
-def _walk(root: Path) -> list[Path]:
+def _printable(path: Path) -> str:
+    """A file name with undecodable bytes shown as �, so it can be printed and logged."""
+    return os.fsencode(path).decode("utf-8", errors="replace")
+
+
+def _walk(root: Path, problems: list[ArticleError], unreadable: list[Path]) -> list[Path]:
     files: list[Path] = []
+
+    def refused(error: OSError) -> None:
+        folder = Path(error.filename or root)
+        unreadable.append(folder)
+        problems.append(ArticleError(_printable(folder), ArticleProblem.FOLDER_UNREADABLE,
+                                     reason=error.strerror or str(error)))
+
     # os.walk does not follow symlinked folders, so a link loop cannot hang us.
-    for folder, subfolders, names in os.walk(root):
+    for folder, subfolders, names in os.walk(root, onerror=refused):
         subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
         for name in sorted(names):
             if _is_article_name(name):
@@ -153,7 +185,7 @@ def parse_article_bytes(data: bytes, filename: str, *, path: str | None = None,
     merged = {**_clean_metadata(extra_metadata or {}, where), **_clean_metadata(meta, where)}
     return Article(
         article_id=_article_id(merged.get("id"), Path(filename).stem),
-        title=merged.get("title") or _title_from_text(body),
+        title=merged.get("title") or title_from_text(body),
         source=merged.get("source") or "",
         url=merged.get("url"),
         published=merged.get("published"),
@@ -292,7 +324,7 @@ def _article_id(meta_id: str | None, stem: str) -> str:
     return "a" + hashlib.sha256(stem.encode("utf-8")).hexdigest()[:15]
 
 
-def _title_from_text(text: str) -> str:
+def title_from_text(text: str) -> str:
     """First non-empty line, cut to TITLE_MAX_CHARS on a word boundary with ``…``."""
     line = next(line.strip() for line in text.split("\n") if line.strip())
     line = _MARKDOWN_HEADING.sub("", line)

@@ -103,6 +103,11 @@ class ArticleProblem(Enum):
     UNKNOWN_ID = "unknown_id"  # details: article_id (remove)
     FOLDER_UNREADABLE = "folder_unreadable"  # details: reason
     LINK_LOOP = "link_loop"
+    NOT_AN_EXPORT = "not_an_export"  # a JSON file that is not a Telegram Desktop channel export
+    FETCH_FAILED = "fetch_failed"  # details: reason (a page or feed over HTTP)
+    PAGE_TOO_LARGE = "page_too_large"  # details: limit
+    NO_ARTICLE_TEXT = "no_article_text"  # a fetched page with no article text in it
+    BAD_URL = "bad_url"  # not http(s)
 
 
 class ArticleError(PasokhError):
@@ -121,5 +126,7 @@ class ArticleError(PasokhError):
 
     @property
     def name(self) -> str:
-        """The file's own name (what messages show)."""
+        """The file's own name, or the whole URL of a page (what messages show)."""
+        if "://" in self.path:
+            return self.path
         return Path(self.path).name or self.path

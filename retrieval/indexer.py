@@ -21,14 +21,19 @@ import numpy as np
 from pasokh.embeddings.encoder import PassageEncoder
 
 from .articles import Article, discover_article_files, read_article
-from .errors import ArticleError, ArticleProblem, ModelMismatchError, StoreError, StoreProblem
+from .errors import ArticleError, ArticleProblem, ModelMismatchError
 from .index_lock import IndexLock
 from .passages import PASSAGE_FORMAT, passage_text
+from .publish import publish
 from .sentences import SentenceSpan, split_sentences
 from .store import Store
-from .vector_index import SNAPSHOT_DIR, IndexParams, VectorIndex, remove_stale_snapshots, snapshot_name
+from .vector_index import SNAPSHOT_DIR, IndexParams
 
 log = logging.getLogger(__name__)
+
+MAX_SENTENCES = 5000
+"""At most this many sentences of one article are indexed (``PASOKH_MAX_SENTENCES``): 100,000 one-word
+lines would otherwise be minutes of embedding with the lock held."""
 
 COMMIT_SECONDS = 60.0
 """Publish a generation at least this often during a long run, so a killed
@@ -93,6 +98,30 @@ class IndexReport:
     generation: int = 0
     reembedded: Reembedded | None = None
     converted: list[tuple[str, str]] = field(default_factory=list)  # (file, encoding it was read in)
+    cut: list[tuple[str, int, int]] = field(default_factory=list)  # (file, sentences kept, sentences it had)
+
+
+@dataclass(frozen=True)
+class _PrunePlan:
+    """Which indexed files may be pruned: under ``roots``, gone, and not where a read failed."""
+
+    roots: set[str]
+    unreadable_folders: set[str]
+    failed_paths: set[str]
+
+    def gone(self, path_text: str) -> bool:
+        """True only when the file is certainly gone (an unreadable folder or a failed read is not "gone")."""
+        try:
+            path = Path(path_text)
+            resolved = str(path.resolve())
+            inside = any(resolved.startswith(root.rstrip("/") + "/") or resolved == root for root in self.roots)
+            if not inside or path_text in self.failed_paths:
+                return False
+            if any(resolved.startswith(folder.rstrip("/") + "/") for folder in self.unreadable_folders):
+                return False
+            return not path.exists()
+        except OSError:  # cannot tell (a folder without permission): keep it
+            return False
 
 
 @dataclass
@@ -108,34 +137,48 @@ class Indexer:
 
     def __init__(self, data_dir: Path, encoder: PassageEncoder, *,
                  progress_factory: Callable[[int], Callable[[int], None]] | None = None,
-                 commit_seconds: float = COMMIT_SECONDS, index_params: IndexParams = IndexParams()) -> None:
+                 commit_seconds: float = COMMIT_SECONDS, index_params: IndexParams = IndexParams(),
+                 max_sentences: int = MAX_SENTENCES, crash_at: str | None = None) -> None:
         self.data_dir = Path(data_dir)
         self.encoder = encoder
         self.progress_factory = progress_factory
         self.commit_seconds = commit_seconds
         self.index_params = index_params
+        self.max_sentences = max_sentences
+        self.crash_at = crash_at  # a publish.CrashPoint value: the reliability suite's hook
 
     # ---- public -----------------------------------------------------------
     def index_paths(self, paths: Sequence[Path], *, prune: bool = False, wait: bool = True,
                     on_wait: Callable[[], None] | None = None,
-                    prune_roots: Sequence[Path] | None = None, rebuild: bool = False) -> IndexReport:
+                    prune_roots: Sequence[Path] | None = None, rebuild: bool = False,
+                    also: Sequence[Article] = (), errors: Sequence[ArticleError] = ()) -> IndexReport:
         """Index the article files under ``paths``.
 
         With ``prune``, articles whose files were under ``prune_roots`` (default:
-        ``paths``) and no longer exist are removed. With ``rebuild``, every
+        ``paths``) and no longer exist are removed. ``also`` are articles from
+        elsewhere (fetched pages) indexed in the same run; ``errors`` are reported with the rest. With ``rebuild``, every
         indexed article is embedded again with this indexer's encoder (after a
         model change) and published as one new snapshot.
         """
-        report = IndexReport()
-        articles: list[Article] = []
-        for path in discover_article_files([Path(p) for p in paths]):
+        report = IndexReport(errors=list(errors))
+        articles: list[Article] = list(also)  # e.g. pages fetched from URLs, published in the same generation
+        discovery = discover_article_files([Path(p) for p in paths])
+        report.errors.extend(discovery.problems)
+        for path in discovery.files:
             try:
                 # absolute paths, so --prune works whatever the working directory
                 articles.append(dataclasses.replace(read_article(path), path=str(path.resolve())))
             except ArticleError as error:
                 report.errors.append(error)
-        keep_paths = {str(Path(p).resolve()) for p in (prune_roots or paths)} if prune else None
-        return self._run(articles, report, prune_under=keep_paths, wait=wait, on_wait=on_wait,
+            except Exception as error:  # one poisoned file never stops the others
+                report.errors.append(ArticleError(path, ArticleProblem.UNREADABLE,
+                                                  reason=f"{type(error).__name__}: {error}"[:200]))
+        prune_plan = None
+        if prune:
+            prune_plan = _PrunePlan({str(Path(p).resolve()) for p in (prune_roots or paths)},
+                                    {str(f.resolve()) for f in discovery.unreadable_folders},
+                                    {e.path for e in report.errors})
+        return self._run(articles, report, prune_under=prune_plan, wait=wait, on_wait=on_wait,
                          rebuild=rebuild)
 
     def index_articles(self, articles: Sequence[Article], *, wait: bool = True) -> IndexReport:
@@ -163,7 +206,7 @@ class Indexer:
         return report
 
     # ---- the run ----------------------------------------------------------
-    def _run(self, articles: list[Article], report: IndexReport, *, prune_under: set[str] | None,
+    def _run(self, articles: list[Article], report: IndexReport, *, prune_under: _PrunePlan | None,
              wait: bool, on_wait: Callable[[], None] | None, rebuild: bool = False) -> IndexReport:
         started = time.monotonic()
         lock = IndexLock(self.data_dir)
@@ -200,7 +243,7 @@ class Indexer:
         return report
 
     def _plan(self, store: Store, articles: list[Article], report: IndexReport,
-              prune_under: set[str] | None, force: bool = False) -> tuple[list[_Pending], list[int]]:
+              prune_under: _PrunePlan | None, force: bool = False) -> tuple[list[_Pending], list[int]]:
         live = {a.article_id: a for a in store.live_articles()}
         by_hash = {a.content_hash: a.article_id for a in live.values()}
         pending: list[_Pending] = []
@@ -232,6 +275,10 @@ class Indexer:
             if not sentences:
                 report.errors.append(ArticleError(label, ArticleProblem.NO_SENTENCES))
                 continue
+            if len(sentences) > self.max_sentences:
+                # minutes of embedding under the lock for one article: keep the first ones, and say so
+                report.cut.append((label, self.max_sentences, len(sentences)))
+                sentences = sentences[:self.max_sentences]
             pending.append(_Pending(article, current.key if current else None, sentences))
             (report.updated if current else report.added).append(article.article_id)
         retire: list[int] = []
@@ -239,10 +286,7 @@ class Indexer:
             for record in live.values():
                 if record.article_id in seen_ids or not record.path:
                     continue
-                path = Path(record.path)
-                inside = any(str(path.resolve()).startswith(root.rstrip("/") + "/") or str(path.resolve()) == root
-                             for root in prune_under)
-                if inside and not path.exists():
+                if prune_under.gone(record.path):
                     retire.append(record.key)
                     report.removed.append(record.article_id)
         return pending, retire
@@ -286,42 +330,8 @@ class Indexer:
 
     def _publish(self, store: Store, batch: list[_Pending], retire: list[int], *,
                  fresh_index: bool = False) -> None:
-        """Make one new generation live: rows and snapshot first, then one commit."""
-        generation = store.generation() + 1
-        snapshots = self.data_dir / SNAPSHOT_DIR
-        current = None if fresh_index else store.get_meta("snapshot")
-        # read into memory, not mapped: this copy is about to be modified
-        try:
-            index = VectorIndex.load(snapshots / current, mmap=False, params=self.index_params) if current else None
-        except RuntimeError as error:
-            raise StoreError(StoreProblem.SNAPSHOT_UNREADABLE, snapshots / current, str(error)) from error
-        with store.transaction():
-            store.purge_retired(generation)
-            doomed = list(retire) + [p.replaces_key for p in batch if p.replaces_key is not None]
-            removed_ids: list[int] = []
-            for key in doomed:
-                removed_ids.extend(store.sentence_ids_of(key))
-                store.retire_article(key, generation)
-            new_ids: list[int] = []
-            vectors: list[np.ndarray] = []
-            for item in batch:
-                new_ids.extend(store.add_article(item.article, item.sentences, generation))
-                vectors.append(item.vectors)
-            if index is None:
-                dimension = vectors[0].shape[1] if vectors else 384
-                index = VectorIndex(dimension, params=self.index_params)
-            index.remove(removed_ids)
-            if vectors:
-                index.add(np.asarray(new_ids, dtype=np.int64), np.vstack(vectors))
-            name = snapshot_name(generation)
-            index.save(snapshots / name)
-            if batch:
-                info = self.encoder.info()
-                store.set_meta("model_id", info.model_id)
-                store.set_meta("dimension", str(info.dimension))
-                store.set_meta("fingerprint", info.fingerprint)
-                store.set_meta("passage_format", PASSAGE_FORMAT)
-            store.set_meta("snapshot", name)
-            store.set_meta("generation", str(generation))
-        remove_stale_snapshots(snapshots, keep={generation, generation - 1})
-        log.info("generation %d live: +%d / -%d sentences", generation, len(new_ids), len(removed_ids))
+        """Make one new generation live (``publish.py`` has the protocol)."""
+        replaced = list(retire) + [p.replaces_key for p in batch if p.replaces_key is not None]
+        publish(store, self.data_dir, [(p.article, p.sentences, p.vectors) for p in batch], replaced,
+                info=self.encoder.info() if batch else None, index_params=self.index_params,
+                fresh_index=fresh_index, crash_at=self.crash_at)

@@ -24,6 +24,7 @@ MAX_QUESTION_CHARS = 1000
 """Longer questions are cut to this many characters (with a warning)."""
 
 _CANDIDATES = 20
+_SNAPSHOT_RETRIES = 5
 
 
 class Reason(StrEnum):
@@ -117,16 +118,23 @@ class Searcher:
     def _current_index(self) -> tuple[VectorIndex | None, int]:
         """The live snapshot and its generation (loaded when a publish made a new one live)."""
         with self._lock:
-            generation = self.store.generation()
-            if generation != self._generation:
-                name = self.store.get_meta("snapshot")
+            for _attempt in range(_SNAPSHOT_RETRIES):
+                with self.store.consistent_read():  # the generation and its snapshot's name, together
+                    generation = self.store.generation()
+                    name = self.store.get_meta("snapshot")
+                if generation == self._generation:
+                    return self._index, self._generation
                 path = self.data_dir / SNAPSHOT_DIR / name if name else None
                 try:
                     self._index = VectorIndex.load(path, params=self.index_params) if path else None
-                except RuntimeError as error:  # FAISS cannot read it: deleted or damaged by hand
+                except RuntimeError as error:
+                    if self.store.generation() != generation:
+                        continue  # two publishes landed meanwhile and removed it: load the live one
+                    # FAISS cannot read the live snapshot: deleted or damaged by hand
                     raise StoreError(StoreProblem.SNAPSHOT_UNREADABLE, path, str(error)) from error
                 self._generation = generation
-            return self._index, self._generation
+                return self._index, self._generation
+            raise StoreError(StoreProblem.SNAPSHOT_UNREADABLE, self.data_dir / SNAPSHOT_DIR, "keeps changing")
 
     def ask(self, question: str, k: int = 3, *, more: int = 0) -> Answer:
         """Answer ``question`` with up to ``k`` cited sentences, or abstain; ``more`` asks for up to that

@@ -59,13 +59,16 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     With no path, the files already indexed are read again: whatever changed is
     re-embedded, so ``pasokh index`` alone brings the index up to date from any folder.
     """
-    paths = list(args.paths) or _indexed_paths(settings)
+    urls = [p for p in args.paths if "://" in p]
+    paths = [Path(p) for p in args.paths if "://" not in p] or ([] if urls else _indexed_paths(settings))
     for path in paths:
         if not path.exists() and args.paths:
             raise CliError(messages.not_found_path(path))
+    pages, page_errors = _fetch_pages(urls)
     indexer = open_indexer(settings, _encoder(settings), progress_factory=_progress_factory(args.quiet or args.json))
     report = indexer.index_paths(paths, prune=args.prune, wait=not args.no_wait, rebuild=args.rebuild,
-                                 on_wait=lambda: print(messages.WAITING_FOR_LOCK, file=sys.stderr))
+                                 on_wait=lambda: print(messages.WAITING_FOR_LOCK, file=sys.stderr),
+                                 also=pages, errors=page_errors)
     _print_errors(report.errors)
     if args.json:
         _print_json({
@@ -75,12 +78,15 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
             "sentences_embedded": report.sentences_embedded, "generation": report.generation,
             "seconds": round(report.seconds, 3),
             "converted": [{"file": f, "encoding": e} for f, e in report.converted],
+            "cut": [{"file": f, "kept": kept, "sentences": total} for f, kept, total in report.cut],
         })
     else:
         for path, twin in report.duplicates:
             print(messages.duplicate_file(path, twin), file=sys.stderr)
         for path, encoding in report.converted:
             print(messages.converted_file(path, encoding), file=sys.stderr)
+        for path, kept, total in report.cut:
+            print(f"{messages.WARNING}: {messages.cut_article(path, kept, total)}", file=sys.stderr)
         if report.reembedded:
             print(messages.reembedded_note(report.reembedded.value), file=sys.stderr)
         print(messages.index_summary(added=len(report.added), updated=len(report.updated),
@@ -88,6 +94,20 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
                                      sentences=report.sentences_embedded, seconds=report.seconds,
                                      data_dir=settings.data_dir))
     return EXIT_ERROR if report.errors else EXIT_OK
+
+
+def _fetch_pages(urls: list[str]):
+    """The articles on web pages (``pasokh index URL``), and the pages that could not be read."""
+    from pasokh.retrieval.errors import ArticleError
+    from pasokh.retrieval.ingest.pages import fetch_page_article
+
+    pages, errors = [], []
+    for url in urls:
+        try:
+            pages.append(fetch_page_article(url))
+        except ArticleError as error:
+            errors.append(error)
+    return pages, errors
 
 
 def _indexed_paths(settings: Settings) -> list[Path]:
@@ -309,7 +329,8 @@ def cmd_bot(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.watch and not args.watch.is_dir():
         raise CliError(messages.not_a_folder(args.watch, "--watch"), EXIT_USAGE)
-    options = BotOptions(webhook_url=args.webhook_url, listen=args.listen, port=args.port, watch=args.watch)
+    options = BotOptions(webhook_url=args.webhook_url, listen=args.listen, port=args.port, watch=args.watch,
+                         feeds=tuple(args.feed))
     try:
         run_bot(settings, options)
     except MissingTokenError as error:
@@ -320,16 +341,21 @@ def cmd_bot(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_watch(args: argparse.Namespace, settings: Settings) -> int:
-    """``pasokh watch DIR``: index the folder, then keep indexing what changes in it."""
+    """``pasokh watch [DIR] [--feed URL]``: index the folder and the feeds, then keep indexing what changes."""
     import signal
     import threading
 
     from pasokh.bot.log_setup import configure_logging
+    from pasokh.retrieval.ingest.feeds import FeedPoller
     from pasokh.retrieval.watcher import FolderWatcher
 
-    if not args.folder.is_dir():
+    feeds = tuple(dict.fromkeys(list(args.feed) + list(settings.feeds)))
+    if args.folder is None and not feeds:
+        raise CliError(messages.WATCH_NEEDS_SOMETHING, EXIT_USAGE)
+    if args.folder is not None and not args.folder.is_dir():
         raise CliError(messages.not_a_folder(args.folder))
     configure_logging(settings.log_level)
+    indexer = open_indexer(settings, _encoder(settings))
 
     def report(result) -> None:
         changed = len(result.added) + len(result.updated) + len(result.removed)
@@ -338,11 +364,57 @@ def cmd_watch(args: argparse.Namespace, settings: Settings) -> int:
                                         updated=len(result.updated), removed=len(result.removed),
                                         errors=len(result.errors)), flush=True)
 
-    watcher = FolderWatcher(args.folder, open_indexer(settings, _encoder(settings)),
-                            interval=args.interval, on_report=report)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
+    if feeds:
+        poller = FeedPoller(feeds, settings.data_dir, lambda articles: report(indexer.index_articles(articles)),
+                            interval=settings.feed_interval)
+        threading.Thread(target=poller.run, args=(stop,), name="pasokh-feeds", daemon=True).start()
+        print(messages.watching_feeds(len(feeds), settings.feed_interval), file=sys.stderr, flush=True)
+    if args.folder is None:
+        stop.wait()
+        return EXIT_OK
+    watcher = FolderWatcher(args.folder, indexer, interval=args.interval, on_report=report)
     print(messages.watching(args.folder), file=sys.stderr, flush=True)
     watcher.run(stop)
     return EXIT_OK
+
+
+def cmd_import_telegram(args: argparse.Namespace, settings: Settings) -> int:
+    """``pasokh import-telegram result.json``: a channel's history, with the same ids as its live posts."""
+    from pasokh.retrieval.ingest.telegram_export import batches, read_export
+    from pasokh.retrieval.ingest.telegram_posts import Skip, post_to_article
+
+    export = read_export(args.export, username=args.username.lstrip("@") if args.username else None)
+    articles, skipped = [], export.skipped_entries
+    for post in export.posts:
+        article = post_to_article(post)
+        if isinstance(article, Skip):
+            skipped += 1
+        else:
+            articles.append(article)
+    indexer = open_indexer(settings, _encoder(settings))
+    progress = None if (args.quiet or args.json or not sys.stderr.isatty()) else _progress_factory(False)
+    bar = progress(len(articles)) if progress else None
+    totals = {"added": 0, "updated": 0, "unchanged": 0, "duplicates": 0, "errors": 0}
+    for batch in batches(articles, IMPORT_BATCH):
+        # each batch is its own generation: an interruption keeps what was imported
+        result = indexer.index_articles(batch)
+        for key in ("added", "updated", "unchanged", "duplicates", "errors"):
+            totals[key] += len(getattr(result, key))
+        _print_errors(result.errors)
+        if bar:
+            bar(len(batch))
+    if bar:
+        bar.close()  # type: ignore[attr-defined]
+    summary = {"channel": export.name, "posts": len(export.posts), "skipped": skipped, **totals}
+    if args.json:
+        _print_json(summary)
+    else:
+        print(messages.import_summary(**summary))
+    return EXIT_ERROR if totals["errors"] else EXIT_OK
+
+
+IMPORT_BATCH = 200
+"""Posts published per generation while importing an export."""

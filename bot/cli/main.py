@@ -47,8 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
         return sub
 
     index = command("index", "index article files (.txt, .md, .json)")
-    index.add_argument("paths", nargs="*", type=Path,
-                       help="files or folders (default: the files already indexed, to bring them up to date)")
+    index.add_argument("paths", nargs="*",
+                       help="files, folders or http(s) page URLs (default: the files already indexed, "
+                            "to bring them up to date)")
     index.add_argument("--prune", action="store_true", help="remove indexed articles whose files are gone")
     index.add_argument("--rebuild", action="store_true",
                        help="embed every indexed article again (after changing --model)")
@@ -72,9 +73,16 @@ def build_parser() -> argparse.ArgumentParser:
     articles.add_argument("--json", action="store_true")
     remove = command("remove", "remove indexed articles by id")
     remove.add_argument("article_ids", nargs="+")
-    watch = command("watch", "index new or changed article files in a folder as they arrive")
-    watch.add_argument("folder", type=Path)
-    watch.add_argument("--interval", type=float, default=2.0, help="seconds between scans (default 2)")
+    watch = command("watch", "index new or changed article files in a folder, and feeds, as they arrive")
+    watch.add_argument("folder", type=Path, nargs="?", help="a folder of article files")
+    watch.add_argument("--interval", type=float, default=2.0, help="seconds between folder scans (default 2)")
+    watch.add_argument("--feed", action="append", default=[], metavar="URL",
+                       help="an RSS or Atom feed to poll (repeatable; also PASOKH_FEEDS)")
+    export = command("import-telegram", "import a channel's history from Telegram Desktop's JSON export")
+    export.add_argument("export", type=Path, help="result.json of a channel export")
+    export.add_argument("--username", help="the channel's public username, to link citations to its posts")
+    export.add_argument("--quiet", action="store_true", help="no progress bar")
+    export.add_argument("--json", action="store_true", help="print the summary as JSON")
     evaluate = command("eval", "measure retrieval on a SQuAD-style dataset")
     evaluate.add_argument("dataset", type=Path, help="e.g. ../shared/data/pqa_test.json")
     evaluate.add_argument("--split", choices=("even", "odd", "all"), default="all",
@@ -89,6 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
     bot.add_argument("--listen", default="127.0.0.1", help="webhook listen address (default 127.0.0.1)")
     bot.add_argument("--port", type=int, default=8443, help="webhook listen port (default 8443)")
     bot.add_argument("--watch", type=Path, help="also index new or changed article files in this folder")
+    bot.add_argument("--feed", action="append", default=[], metavar="URL",
+                     help="also poll this RSS or Atom feed (repeatable; also PASOKH_FEEDS)")
     questions = command("questions", "what readers asked the bot, most asked first (text and time only)")
     questions.add_argument("--unanswered", action="store_true", help="only the questions the articles did not answer")
     questions.add_argument("--limit", type=int, default=50, help="how many distinct questions (default 50)")

@@ -18,7 +18,7 @@ from pasokh.bot.settings import Settings
 from pasokh.embeddings.batching import QueryBatcher
 from pasokh.embeddings.encoder import Encoder
 
-from . import admin, gate, handlers
+from . import admin, channel, gate, handlers
 from .gate import AddressedToBot
 from .callbacks import Buttons
 from .limits import BotStats, UserRateLimiter
@@ -26,7 +26,8 @@ from .state import BotState
 
 log = logging.getLogger(__name__)
 
-ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "inline_query"]
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "inline_query", "channel_post",
+                   "edited_channel_post"]
 
 PUBLIC_COMMANDS = [BotCommand(name, text) for name, text in messages.COMMAND_MENU.items()]
 ADMIN_COMMANDS = PUBLIC_COMMANDS + [BotCommand(name, text) for name, text in messages.ADMIN_COMMAND_MENU.items()]
@@ -132,6 +133,7 @@ def _add_handlers(application: Application) -> None:
     application.add_handler(CallbackQueryHandler(admin.remove_confirmed, pattern=r"^rm:"))
     application.add_handler(CallbackQueryHandler(handlers.stale_button))
     application.add_handler(InlineQueryHandler(handlers.inline_answer))
+    application.add_handler(MessageHandler(filters.UpdateType.CHANNEL_POSTS, channel.index_post))
     application.add_error_handler(handlers.error_handler)
 
 

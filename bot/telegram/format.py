@@ -24,9 +24,14 @@ MAX_MESSAGE_CHARS = 4096
 """Telegram's limit per message (counted here in UTF-16 units, as Telegram does)."""
 
 
+_COMMAND = re.compile(r"(?<![\w/])/[a-z_]{2,32}\b")
+LRM = "\u200e"
+
+
 def rtl(text: str) -> str:
-    """Start every line of ``text`` with an RLM."""
-    return "\n".join(RLM + line for line in text.split("\n"))
+    """Start every line of ``text`` with an RLM; keep ``/commands`` left to right inside it
+    (else a right-to-left line shows ``/sources`` as ``sources/``)."""
+    return "\n".join(RLM + _COMMAND.sub(lambda m: LRM + m.group(0) + LRM, line) for line in text.split("\n"))
 
 
 def e(text: str | None) -> str:

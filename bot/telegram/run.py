@@ -11,7 +11,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from pasokh.bot.log_setup import configure_logging as configure_base_logging
-from pasokh.bot.session import make_encoder, open_indexer
+from pasokh.bot.session import make_encoder
 from pasokh.bot.settings import BotSettings, Settings
 
 from .redaction import TokenRedactor
@@ -43,6 +43,7 @@ class BotOptions:
     listen: str = "127.0.0.1"
     port: int = 8443
     watch: Path | None = None
+    feeds: tuple[str, ...] = ()
 
 
 def configure_logging(settings: Settings) -> Callable[[], None]:
@@ -81,7 +82,12 @@ def run_bot(settings: Settings, options: BotOptions) -> None:
     # uploads and --watch index inside the bot: one worker keeps a core free for answering
     encoder = make_encoder(settings, index_threads=1)
     application = build_application(settings, encoder)
-    stop_watching = _start_watcher(settings, application, options.watch) if options.watch else None
+    stops = []
+    if options.watch:
+        stops.append(_start_watcher(settings, application, options.watch))
+    feeds = tuple(dict.fromkeys(options.feeds + settings.feeds))
+    if feeds:
+        stops.append(_start_feeds(settings, application, feeds))
     try:
         if options.webhook_url:
             log.info("webhook mode: listening on %s:%d for %s", options.listen, options.port, options.webhook_url)
@@ -99,20 +105,32 @@ def run_bot(settings: Settings, options: BotOptions) -> None:
     except OSError as error:  # e.g. the webhook port is taken
         raise BotStartError("os", str(error)) from None
     finally:
-        if stop_watching:
-            stop_watching.set()
+        for stop in stops:
+            stop.set()
 
 
 def _start_watcher(settings: Settings, application, folder: Path):
     """Index ``folder`` in a background thread; the bot's searcher picks up each new snapshot."""
+    from pasokh.bot.index_worker import WorkerIndexer
     from pasokh.retrieval.watcher import FolderWatcher
 
-    watcher = FolderWatcher(folder, open_indexer(settings, application.bot_data.encoder),
+    watcher = FolderWatcher(folder, WorkerIndexer(application.bot_data.indexer()),
                             on_report=lambda report: log.info(
                                 "watch %s: +%d ~%d -%d, %d errors (generation %d)", folder, len(report.added),
                                 len(report.updated), len(report.removed), len(report.errors), report.generation))
     _, stop = watcher.start_thread()
     log.info("watching %s for new articles", folder)
+    return stop
+
+
+def _start_feeds(settings: Settings, application, feeds: tuple[str, ...]):
+    """Poll ``feeds`` in a background thread; new entries are indexed by the bot's indexing process."""
+    from pasokh.retrieval.ingest.feeds import FeedPoller
+
+    worker = application.bot_data.indexer()
+    poller = FeedPoller(feeds, settings.data_dir, worker.index_articles_blocking, interval=settings.feed_interval)
+    _, stop = poller.start_thread()
+    log.info("polling %d feed(s) every %.0f s", len(feeds), settings.feed_interval)
     return stop
 
 

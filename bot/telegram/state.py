@@ -41,6 +41,7 @@ class BotState:
 
     def __init__(self) -> None:
         self._replies: OrderedDict[tuple[int, int], int] = OrderedDict()
+        self.background: set = set()  # indexing tasks for channel posts, running
 
     def indexer(self) -> IndexWorker:
         """The bot's indexing process, started on first use (it loads the passage model then)."""

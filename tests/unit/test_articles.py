@@ -232,13 +232,13 @@ def test_discovery_walks_sorted_and_skips_junk(tmp_path: Path) -> None:
     ]
     for name in keep + junk:
         write(tmp_path / name, BODY)
-    found = discover_article_files([tmp_path])
+    found = discover_article_files([tmp_path]).files
     assert [p.relative_to(tmp_path).as_posix() for p in found] == ["a.md", "b.txt", "sub/c.json", "sub/deeper/d.TXT"]
 
 
 def test_discovery_keeps_files_named_directly_and_dedupes(tmp_path: Path) -> None:
     odd = write(tmp_path / "notes.docx", b"x")
     article = write(tmp_path / "a.txt", BODY)
-    found = discover_article_files([odd, tmp_path, article, tmp_path / "missing.txt"])
+    found = discover_article_files([odd, tmp_path, article, tmp_path / "missing.txt"]).files
     assert found == [odd, article, tmp_path / "missing.txt"]
     assert "unsupported file type" in said(error_for(odd))
