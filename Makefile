@@ -7,7 +7,7 @@ Q ?= کره شمالی چند کانتینر به روسیه فرستاده اس
 
 DATA ?= ../shared/data
 
-.PHONY: install ask test bot bench train eval reliability screenshots clean
+.PHONY: install ask test bot bench bench-1m train eval reliability screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,14 @@ bot: install
 
 bench: install
 	$(BIN)/python benchmarks/bench_scale.py
+
+# a million sentences: 100k embedded for real, the rest derived; IVF, memory-mapped (about an hour)
+bench-1m: install
+	$(BIN)/python benchmarks/bench_1m.py --keep .bench-1m
+
+# docs/screenshots/*.png: the bot's replies in a chat bubble (needs Debian's chromium)
+screenshots: install
+	$(BIN)/python docs/render_screenshots.py
 
 # the reliability suite with many trials; prints the table the README shows (~25 minutes)
 reliability: install

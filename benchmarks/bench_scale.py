@@ -205,7 +205,7 @@ def serve_worker(data_dir: Path, questions_file: Path) -> None:
     for row in vectors:
         index.search(row.reshape(1, -1), 20)
     result["search_ms"] = 1000 * (time.perf_counter() - started) / len(vectors)
-    if index.is_hnsw:
+    if index.is_approximate:
         everything = np.vstack([encoder.encode_queries([q]) for q in questions])
         name = searcher.store.get_meta("snapshot")
         snapshot = VectorIndex.load(data_dir / SNAPSHOT_DIR / name, mmap=False)

@@ -185,7 +185,9 @@ class Settings:
             crash_at=env.get("PASOKH_CRASH_AT", "").strip() or None,
             index_params=IndexParams(
                 exact_max=reader.number("PASOKH_EXACT_MAX", index_defaults.exact_max, int, minimum=0),
-                ef_search=reader.number("PASOKH_EF_SEARCH", index_defaults.ef_search, int, minimum=1)),
+                ef_search=reader.number("PASOKH_EF_SEARCH", index_defaults.ef_search, int, minimum=1),
+                ivf_min=reader.number("PASOKH_IVF_MIN", index_defaults.ivf_min, int, minimum=1000),
+                nprobe=reader.number("PASOKH_NPROBE", index_defaults.nprobe, int, minimum=1)),
             faiss_threads=reader.number("PASOKH_FAISS_THREADS", 1, int, minimum=1),
             log_level=(env.get("PASOKH_LOG_LEVEL", "").strip() or "INFO").upper(),
             visual_rtl=_flag(env, "PASOKH_VISUAL_RTL", False),

@@ -17,6 +17,11 @@ Exact or approximate (docs/performance.md has the measurements):
   When tombstones pass ``COMPACT_SHARE`` of the entries the index is rebuilt
   from its live vectors (flat again if few are left). HNSW stores the full
   float32 vectors, so nothing is lost by the conversion.
+- Above ``IndexParams.ivf_min`` (200,000) an HNSW graph of float32 vectors
+  takes 2 GB a million: the index becomes ``IndexIDMap2(IndexIVFScalarQuantizer)``,
+  8-bit codes in ``4·√n`` lists trained on a sample of the vectors, searched in
+  ``nprobe`` lists (recall@10 against exact search in docs/performance.md),
+  with the same tombstones. Its lists are memory-mapped like the rest.
 
 Snapshots are loaded memory-mapped (``IO_FLAG_MMAP_IFC``): a cold ``pasokh ask``
 maps the vectors instead of copying them, and processes serving the same
@@ -67,6 +72,10 @@ class IndexParams:
     """HNSW candidate list while searching (at least ``k``). At 94,791 news
     sentences, recall@10 against exact search: 0.979 at 128, 0.990 at 256, 0.996
     at 512 (0.76 ms a question; exact search there takes 4.6 ms)."""
+    ivf_min: int = 200_000
+    """IVF with 8-bit codes above this many vectors (``PASOKH_IVF_MIN``)."""
+    nprobe: int = 48
+    """IVF lists searched per question (``PASOKH_NPROBE``)."""
 
 
 _LIVE_IDS = (0, 1 << 62)  # sentence ids are >= 0; tombstones are -1
@@ -109,7 +118,7 @@ class VectorIndex:
         self._index = index if index is not None else faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
         self._owned = owned
         self._path: Path | None = None  # the file a mapped index maps
-        self._dead = self._count_tombstones() if self.is_hnsw else 0
+        self._dead = self._count_tombstones() if self.is_approximate else 0
 
     @classmethod
     def load(cls, path: Path, *, mmap: bool = True, params: IndexParams = IndexParams()) -> VectorIndex:
@@ -128,15 +137,20 @@ class VectorIndex:
 
     # ---- what it is ---------------------------------------------------------
     @property
-    def is_hnsw(self) -> bool:
-        """True for an approximate (HNSW) index, False for exact search."""
+    def kind(self) -> str:
+        """``flat`` (exact), ``hnsw`` or ``ivf``."""
         faiss = _faiss()
-        return isinstance(faiss.downcast_index(self._index.index), faiss.IndexHNSW)
+        inner = faiss.downcast_index(self._index.index)
+        if isinstance(inner, faiss.IndexHNSW):
+            return "hnsw"
+        if isinstance(inner, faiss.IndexIVF):
+            return "ivf"
+        return "flat"
 
     @property
-    def kind(self) -> str:
-        """``flat`` or ``hnsw`` (for reports)."""
-        return "hnsw" if self.is_hnsw else "flat"
+    def is_approximate(self) -> bool:
+        """True for HNSW and IVF (removals are tombstones), False for exact search."""
+        return self.kind != "flat"
 
     @property
     def tombstones(self) -> int:
@@ -175,7 +189,7 @@ class VectorIndex:
             raise ValueError(f"vector dimension {vectors.shape[-1]} != index dimension {self.dimension}")
         ids = np.ascontiguousarray(ids, dtype=np.int64)
         self._own()
-        if not self.is_hnsw and len(self) + len(ids) > self.params.exact_max:
+        if _GROWTH.index(_kind_for(len(self) + len(ids), self.params)) > _GROWTH.index(self.kind):
             live_ids, live_vectors = self._live_entries()
             self._rebuild(np.concatenate([live_ids, ids]), np.vstack([live_vectors, vectors]))
             return
@@ -187,7 +201,7 @@ class VectorIndex:
             return
         self._own()
         ids = np.asarray(ids, dtype=np.int64)
-        if not self.is_hnsw:
+        if not self.is_approximate:
             self._index.remove_ids(ids)
             return
         faiss = _faiss()
@@ -231,11 +245,16 @@ class VectorIndex:
         if len(self) == 0:
             n = queries.shape[0]
             return np.zeros((n, k), np.float32), np.full((n, k), -1, np.int64)
-        if not self.is_hnsw:
+        kind = self.kind
+        if kind == "flat":
             return self._index.search(queries, k)
         faiss = _faiss()
-        search = faiss.SearchParametersHNSW()
-        search.efSearch = max(ef_search or self.params.ef_search, k)
+        if kind == "hnsw":
+            search = faiss.SearchParametersHNSW()
+            search.efSearch = max(ef_search or self.params.ef_search, k)
+        else:
+            search = faiss.SearchParametersIVF()
+            search.nprobe = self.params.nprobe
         if self._dead:
             selector = faiss.IDSelectorRange(*_LIVE_IDS)  # sees the ids after the id map: skips -1
             search.sel = selector
@@ -271,19 +290,41 @@ class VectorIndex:
         _fsync_dir(path.parent)
 
 
+IVF_TRAINING_PER_LIST = 40
+"""Training vectors per IVF list (FAISS asks for 30-256); a sample, so training stays a few minutes."""
+
+
+_GROWTH = ("flat", "hnsw", "ivf")  # an index only changes kind upwards while it grows
+
+
+def _kind_for(count: int, params: IndexParams) -> str:
+    if count > params.ivf_min:
+        return "ivf"
+    return "hnsw" if count > params.exact_max else "flat"
+
+
 def build_index(dimension: int, ids: np.ndarray, vectors: np.ndarray, *, hnsw: bool | None = None,
-                params: IndexParams = IndexParams()):
-    """A new FAISS index over ``vectors``: flat up to ``params.exact_max`` vectors, HNSW above
-    (``hnsw`` forces either)."""
+                params: IndexParams = IndexParams(), kind: str | None = None):
+    """A new FAISS index over ``vectors``: flat up to ``params.exact_max`` vectors, HNSW up to
+    ``params.ivf_min``, IVF above (``kind``, or the older ``hnsw`` flag, forces one)."""
     faiss = _faiss()
     ids = np.ascontiguousarray(ids, dtype=np.int64)
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-    if hnsw is None:
-        hnsw = len(ids) > params.exact_max
-    if hnsw:
+    if kind is None:
+        kind = ("hnsw" if hnsw else "flat") if hnsw is not None else _kind_for(len(ids), params)
+    if kind == "hnsw":
         inner = faiss.IndexHNSWFlat(dimension, HNSW_M, faiss.METRIC_INNER_PRODUCT)
         inner.hnsw.efConstruction = EF_CONSTRUCTION
         inner.hnsw.efSearch = params.ef_search
+    elif kind == "ivf":
+        lists = max(16, int(4 * np.sqrt(len(ids))))
+        inner = faiss.IndexIVFScalarQuantizer(faiss.IndexFlatIP(dimension), dimension, lists,
+                                              faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT)
+        sample = np.random.default_rng(0).choice(len(ids), min(len(ids), IVF_TRAINING_PER_LIST * lists),
+                                                 replace=False)
+        inner.train(vectors[np.sort(sample)])
+        inner.make_direct_map()  # candidates found by the lexical channel are looked up by id
+        inner.nprobe = params.nprobe
     else:
         inner = faiss.IndexFlatIP(dimension)
     index = faiss.IndexIDMap2(inner)

@@ -15,7 +15,7 @@ import threading
 import urllib.error
 import urllib.request
 import warnings
-from collections.abc import AsyncIterator, Awaitable, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 from tests.helpers.cli import pasokh, pasokh_command
 from tests.helpers.paths import REPO, SEED_ID

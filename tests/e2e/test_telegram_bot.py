@@ -17,25 +17,20 @@ import re
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from pasokh.bot import messages
-from pasokh.bot.telegram import callbacks
 from pasokh.bot.telegram import format as fmt
 from pasokh.bot.telegram.format import RLM
-from pasokh.bot.telegram.limits import BotStats, UserRateLimiter, percentile
 from pasokh.bot.telegram.redaction import TokenRedactor
 from pasokh.retrieval.abstention import AbstentionPolicy
 from pasokh.retrieval.search import Reason
-from tests.helpers.botapi_standin import BotApiStandIn, Call
+from tests.helpers.botapi_standin import Call
 from tests.helpers.cli import pasokh_command
 from tests.helpers.paths import SEED_QUESTION as QUESTION
 from tests.helpers.telegram import (ADMIN, GROUP, assert_telegram_html, count_in, replied_text, reply_in, run,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 from pasokh.retrieval.normalize import STOPWORDS, match_tokens, normalize_for_matching
 

@@ -7,7 +7,6 @@ import dataclasses
 import shutil
 
 import numpy as np
-import pytest
 
 from pasokh.retrieval import vector_index
 from pasokh.retrieval.vector_index import IndexParams, VectorIndex, build_index
@@ -171,3 +170,27 @@ def test_indexer_and_searcher_on_an_hnsw_snapshot(monkeypatch, fresh_copy, encod
     assert answer.answered
     assert {h.article_id for h in answer.hits} <= {SEED_ID, "other"}
     assert "۶۸۰۰" in answer.hits[0].text
+
+
+def test_ivf_above_its_threshold_recall_tombstones_lookups_and_mapping(tmp_path):
+    params = IndexParams(exact_max=500, ivf_min=2000, nprobe=32)
+    x = clustered(6000, seed=3)
+    ids = np.arange(len(x)) * 5 + 2
+    index = VectorIndex(DIM, params=params)
+    index.add(ids[:1500], x[:1500])
+    assert index.kind == "hnsw"
+    index.add(ids[1500:], x[1500:])
+    assert index.kind == "ivf" and len(index) == 6000
+    q = queries_near(x, 100)
+    _, found = index.search(q, 10)
+    assert recall(found, exact_top(q, ids, x, 10)) >= 0.9
+    doomed = ids[::9]
+    index.remove(list(doomed))
+    assert index.tombstones == len(doomed)
+    _, found = index.search(np.vstack([x[::9][:50], q]), 20)
+    assert not np.isin(found, doomed).any()
+    assert np.allclose(index.vectors([int(ids[1])])[0], x[1], atol=0.02)  # 8-bit codes, looked up by id
+    path = tmp_path / "gen-00000001.faiss"
+    index.save(path)
+    mapped = VectorIndex.load(path, params=params)
+    assert mapped.kind == "ivf" and (mapped.search(q, 10)[1] == index.search(q, 10)[1]).all()
