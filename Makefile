@@ -40,7 +40,7 @@ bench-1m: install
 screenshots: install
 	$(BIN)/python docs/render_screenshots.py
 
-# the reliability suite with many trials; prints the table the README shows (~25 minutes)
+# the reliability suite with many trials; prints the table the README shows (~20 minutes)
 reliability: install
 	$(BIN)/python -m tests.reliability.suite
 
