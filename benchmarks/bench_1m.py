@@ -76,14 +76,14 @@ def derived(real: np.ndarray, count: int, seed: int = 0) -> np.ndarray:
     return out
 
 
-def measure(index_path: str, real_count: int, queries_path: str, exact_real: str, exact_all: str) -> dict:
-    """In a fresh process: load mapped, search, compare with exact top-10s, report RSS."""
+def measure(index_path: str, queries_path: str, exact_path: str) -> dict:
+    """In a fresh process: load mapped, search, compare with the exact top-10s, report RSS."""
     code = f"""
 import json, time, statistics, numpy as np, sys
 sys.path.insert(0, {str(REPO)!r})
-from pasokh.retrieval.vector_index import VectorIndex, IndexParams
+from pasokh.retrieval.vector_index import VectorIndex
 index = VectorIndex.load({index_path!r})
-q = np.load({queries_path!r}); truth_real = np.load({exact_real!r}); truth_all = np.load({exact_all!r})
+q = np.load({queries_path!r}); truth = np.load({exact_path!r})
 for row in q[:10]: index.search(row, 10)
 times, found = [], []
 for row in q:
@@ -91,7 +91,7 @@ for row in q:
 found = np.array(found)
 def recall(truth, f): return float(np.mean([len(set(a) & set(b)) / 10 for a, b in zip(f, truth)]))
 status = {{l.split(':')[0]: int(l.split()[1]) / 1024 for l in open('/proc/self/status') if l.startswith(('VmRSS', 'VmHWM'))}}
-print(json.dumps({{"kind": index.kind, "vectors": len(index), "recall_all": recall(truth_all, found),
+print(json.dumps({{"kind": index.kind, "vectors": len(index), "recall_all": recall(truth, found),
                   "p50_ms": 1000 * statistics.median(times), "p99_ms": 1000 * float(np.percentile(times, 99)),
                   "rss_mb": status["VmRSS"], "peak_rss_mb": status["VmHWM"]}}))
 """
@@ -143,7 +143,7 @@ def main() -> int:
         index.save(path)
         del index
         truth = "exact-real.npy" if label == "real slice" else "exact-all.npy"
-        figures = measure(str(path), len(real_ids), str(work / "queries.npy"), str(work / truth), str(work / truth))
+        figures = measure(str(path), str(work / "queries.npy"), str(work / truth))
         figures.update(label=label, build_s=built, disk_mb=path.stat().st_size / 1e6)
         rows.append(figures)
         print(json.dumps(figures), flush=True)
