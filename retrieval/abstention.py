@@ -76,14 +76,17 @@ class AbstentionPolicy:
         """The candidates after ``shown`` that are still related enough to offer, best first."""
         if not ranked:
             return []
-        top, skip = ranked[0], {id(c) for c in shown}
-        return [c for c in ranked if id(c) not in skip and c.dense >= top.dense - self.more_margin
-                and math.exp(c.score - top.score) >= self.more_ratio]
+        skip = {id(c) for c in shown}
+        return [c for c in ranked if id(c) not in skip and _close(ranked[0], c, self.more_margin, self.more_ratio)]
 
     def worth_quoting(self, ranked: Sequence[Candidate]) -> list[Candidate]:
         """The best candidate and the follow-ups close enough to it to be worth reading."""
         if not ranked:
             return []
         top = ranked[0]
-        return [top] + [c for c in ranked[1:] if c.dense >= top.dense - self.follow_up_margin
-                        and math.exp(c.score - top.score) >= self.follow_up_ratio]
+        return [top] + [c for c in ranked[1:] if _close(top, c, self.follow_up_margin, self.follow_up_ratio)]
+
+
+def _close(top: Candidate, candidate: Candidate, margin: float, ratio: float) -> bool:
+    """Within ``margin`` cosine of the best and at least ``ratio`` of its ranker weight."""
+    return candidate.dense >= top.dense - margin and math.exp(candidate.score - top.score) >= ratio

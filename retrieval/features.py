@@ -24,7 +24,7 @@ each one is there (docs/quality.md has the measurements):
   fares among the candidates.
 - ``when_date``, ``how_many_number``, ``how_many_digit``, ``why_reason``:
   the question's kind meets a sentence that holds that kind of answer.
-- ``relative_position``, ``log_length``: where in the article, how long.
+- ``log_length``: how long the sentence is.
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ def candidate_features(question: str, candidates: Sequence[CandidateInput],
     question_set = set(question_tokens)
     kind = question_kind(question)
     # the store keeps each sentence's tokens (the lexical channel's terms): no re-tokenizing per question
-    sentence_tokens = [c.record.terms.split() if c.record.terms else match_tokens(c.record.text) for c in candidates]
+    sentence_tokens = [c.record.terms.split() for c in candidates]
     normalized_texts = [normalize_for_matching(c.record.text) for c in candidates]
     title_stems: dict[int, set[str]] = {}
     folded_titles: dict[int, str] = {}
@@ -118,15 +118,8 @@ def candidate_features(question: str, candidates: Sequence[CandidateInput],
             title_stems[record.article_key] = {_stem(t) for t in match_tokens(record.title)}
             folded_titles[record.article_key] = _fold(record.title)
         counts = Counter(tokens)
-        bm25 = 0.0
-        for term in question_set:
-            frequency = counts.get(term, 0)
-            if frequency:
-                bm25 += global_idf[term] * frequency * 2.2 / (
-                    frequency + 1.2 * (0.25 + 0.75 * len(tokens) / average_length))
-        local_bm25 = sum(local_idf[t] * counts[t] * 2.2 / (counts[t] + 1.2 * (0.25 + 0.75 * len(tokens) / average_length))
-                         for t in question_set if counts.get(t))
-        bm25_values.append((bm25, local_bm25))
+        bm25_values.append((_bm25(global_idf, counts, len(tokens), average_length),
+                            _bm25(local_idf, counts, len(tokens), average_length)))
         untitled = question_stems - title_stems[record.article_key]
         untitled_idf = sum(local_stem_idf[t] for t in untitled) or 1.0
         cues = sentence_cues(normalized) if (kind.when or kind.how_many or kind.why) else _NO_CUES
@@ -148,7 +141,6 @@ def candidate_features(question: str, candidates: Sequence[CandidateInput],
             "how_many_number": float(kind.how_many and cues.number),
             "how_many_digit": float(kind.how_many and cues.digit),
             "why_reason": float(kind.why and cues.reason),
-            "relative_position": record.position / max(1, record.article_sentences - 1),
             "log_length": math.log1p(len(tokens)),
         })
     best_bm25 = max(b for b, _ in bm25_values) or 1.0
@@ -157,6 +149,12 @@ def candidate_features(question: str, candidates: Sequence[CandidateInput],
         row["bm25"] = bm25 / best_bm25
         row["local_bm25"] = local_bm25 / best_local
     return rows
+
+
+def _bm25(idf: Mapping[str, float], counts: Counter, length: int, average_length: float) -> float:
+    """BM25 (k1 1.2, b 0.75) of one sentence's term ``counts`` for the question terms that ``idf`` weighs."""
+    return sum(idf[t] * counts[t] * 2.2 / (counts[t] + 1.2 * (0.25 + 0.75 * length / average_length))
+               for t in idf if counts.get(t))
 
 
 def _substring_share(tokens: Sequence[str], normalized_sentence: str) -> float:

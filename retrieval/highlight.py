@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 
 from .answer_cues import question_kind, sentence_cues
-from .normalize import STOPWORDS, match_tokens, normalize_for_matching
+from .features import STEM_CHARS as _STEM
+from .normalize import match_tokens, normalize_for_matching
 
 _WORD = re.compile(r"[^\s«»\"“”()\[\]،,؛;:.!?؟…]+")
 _YEAR = re.compile(r"1[34]\d\d|19\d\d|20\d\d")
-_STEM = 5
 MAX_SHARE = 0.4
 """At most this share of a sentence's words is bolded: beyond it, bold stops marking anything."""
 
@@ -23,7 +23,7 @@ MAX_SHARE = 0.4
 def answer_spans(question: str, sentence: str) -> list[tuple[int, int]]:
     """``(start, end)`` offsets in ``sentence`` of the words to emphasize, in order, not overlapping."""
     kind = question_kind(question)
-    wanted = {t for t in match_tokens(question) if t not in STOPWORDS}
+    wanted = set(match_tokens(question))  # function words already dropped
     stems = {t[:_STEM] for t in wanted if len(t) > _STEM}
     words = list(_WORD.finditer(sentence))
     spans: list[tuple[int, int]] = []

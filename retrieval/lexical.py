@@ -13,9 +13,6 @@ from __future__ import annotations
 
 from .normalize import match_tokens
 
-TERMS_FORMAT = "match_tokens/1"
-"""Names what ``sentence_terms`` produces; the store re-derives every row's terms when it changes."""
-
 PREFIX_CHARS = 5
 """Longer question words also match longer words that start with their first five letters
 (``کانتینر`` finds ``کانتینرها``, ``فرستاد`` finds ``فرستاده``): Persian inflects by suffix."""

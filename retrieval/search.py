@@ -170,7 +170,7 @@ class Searcher:
                 with self._lock:  # one SQLite connection shared by the bot's worker threads
                     inputs = gather(self.store, index, generation, vector, terms,
                                     exclude_article_ids=exclude_article_ids)
-                    stats = IndexStatistics(self.store.counts()[1], self.store.term_document_counts(terms))
+                    stats = IndexStatistics(len(index), self.store.term_document_counts(terms))
                 break
             except RowsPurged:  # rows of an older snapshot were purged under us: reload the live one
                 with self._lock:

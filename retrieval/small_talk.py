@@ -57,8 +57,4 @@ def small_talk(text: str) -> SmallTalk | None:
             if token not in _FILLER and token not in STOPWORDS:
                 return None  # a content word: this is a question (or a statement to search)
             position += 1
-    return found or (None if _content(tokens) else SmallTalk.NOTHING)
-
-
-def _content(tokens: list[str]) -> bool:
-    return any(t not in STOPWORDS and t not in _FILLER for t in tokens)
+    return found or SmallTalk.NOTHING  # every other word was filler

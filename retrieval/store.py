@@ -56,7 +56,6 @@ class SentenceRecord:
     source: str
     url: str | None
     published: str | None
-    article_sentences: int
     added_gen: int
     removed_gen: int | None
     terms: str = ""  # the lexical channel's terms (lexical.sentence_terms), space-separated
@@ -69,7 +68,7 @@ class SentenceRecord:
 _ARTICLE_COLUMNS = ("id, article_id, title, source, url, published, language, path, "
                     "content_hash, n_sentences, indexed_at")
 _SENTENCE_SELECT = ("SELECT s.id, s.article_key, s.position, s.char_start, s.char_end, s.text, "
-                    "a.article_id, a.title, a.source, a.url, a.published, a.n_sentences, a.added_gen, a.removed_gen, "
+                    "a.article_id, a.title, a.source, a.url, a.published, a.added_gen, a.removed_gen, "
                     "coalesce(t.terms, '') FROM sentences s JOIN articles a ON a.id = s.article_key "
                     "LEFT JOIN sentence_terms t ON t.rowid = s.id")
 

@@ -81,7 +81,7 @@ def test_gold_sentence_is_the_one_holding_answer_start():
 
     def record(position: int, start: int, end: int) -> SentenceRecord:
         return SentenceRecord(position, 1, position, start, end, "x" * (end - start), "a", "t", "s", None, None,
-                              2, 1, None)
+                              1, None)
 
     sentences = [record(0, 0, 10), record(1, 11, 20)]
     assert gold_position(sentences, 3) == 0
