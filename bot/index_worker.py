@@ -121,10 +121,21 @@ class IndexWorker:
             if callback:
                 callback(done, total)
 
-    async def _submit(self, action: str, payload, on_progress: ProgressCallback | None) -> IndexReport:
+    def _job_id(self) -> int:
         with self._lock:
             self._next_id += 1
-            job_id = self._next_id
+            return self._next_id
+
+    def _pool_died(self, attempt: int) -> None:
+        """A job found the process dead: the next submit starts a new one (a second death is raised)."""
+        log.warning("the indexing process died; starting a new one")
+        with self._lock:
+            self._pool = None
+        if attempt:
+            raise
+
+    async def _submit(self, action: str, payload, on_progress: ProgressCallback | None) -> IndexReport:
+        job_id = self._job_id()
         loop = asyncio.get_running_loop()
         if on_progress:
             self._callbacks[job_id] = lambda done, total: loop.call_soon_threadsafe(on_progress, done, total)
@@ -133,14 +144,20 @@ class IndexWorker:
                 try:
                     return await asyncio.wrap_future(self._executor().submit(_run, job_id, action, payload))
                 except BrokenProcessPool:
-                    log.warning("the indexing process died; starting a new one")
-                    with self._lock:
-                        self._pool = None
-                    if attempt:
-                        raise
+                    self._pool_died(attempt)
             raise AssertionError("unreachable")
         finally:
             self._callbacks.pop(job_id, None)
+
+    def _submit_blocking(self, action: str, payload) -> IndexReport:
+        """``_submit`` for threads that wait (the feed poller, the folder watcher)."""
+        job_id = self._job_id()
+        for attempt in range(2):
+            try:
+                return self._executor().submit(_run, job_id, action, payload).result()
+            except BrokenProcessPool:
+                self._pool_died(attempt)
+        raise AssertionError("unreachable")
 
     async def index_articles(self, articles: Sequence[Article], *,
                              on_progress: ProgressCallback | None = None) -> IndexReport:
@@ -153,18 +170,12 @@ class IndexWorker:
 
     def index_articles_blocking(self, articles: Sequence[Article]) -> IndexReport:
         """``index_articles``, waited for (the feed poller's thread calls it)."""
-        with self._lock:
-            self._next_id += 1
-            job_id = self._next_id
-        return self._executor().submit(_run, job_id, "articles", list(articles)).result()
+        return self._submit_blocking("articles", list(articles))
 
     def index_paths_blocking(self, paths: Sequence[Path], *, prune: bool = False,
                              prune_roots: Sequence[Path] | None = None) -> IndexReport:
         """``Indexer.index_paths`` in the worker, waited for (the folder watcher's thread calls it)."""
-        with self._lock:
-            self._next_id += 1
-            job_id = self._next_id
-        return self._executor().submit(_run, job_id, "paths", (list(paths), prune, prune_roots)).result()
+        return self._submit_blocking("paths", (list(paths), prune, prune_roots))
 
     def pid(self) -> int:
         """The indexing process's pid (starting it if needed): for logs and tests."""

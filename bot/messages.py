@@ -426,9 +426,6 @@ def text(key: str, lang: Lang = Lang.FA, **values) -> str:
     return template.format(**{k: number(v, lang) if isinstance(v, int) else v for k, v in values.items()})
 
 
-BOT_TEXTS = {key: fa for key, (fa, _en) in _TEXTS.items()}
-
-
 def sentence_label(index: int, lang: Lang = Lang.FA) -> str:
     """``جملهٔ ۳`` (``sentence 3``) in a citation."""
     return text("sentence", lang, n=index)

@@ -14,6 +14,7 @@ from pathlib import Path
 from pasokh.bot import messages
 from pasokh.bot.session import make_encoder, open_indexer, open_searcher
 from pasokh.bot.settings import Settings
+from pasokh.embeddings.encoder import resolve_precision
 
 from pasokh.retrieval.text_encoding import is_valid_text
 
@@ -218,7 +219,7 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
         store.close()
     print(messages.status_lines(articles=articles, sentences=sentences, model=model, generation=generation,
                                 size_mb=_dir_size(data_dir) / 1e6, data_dir=data_dir,
-                                precision=make_encoder(settings).precision))
+                                precision=resolve_precision(settings.precision)))
     if not args.check:
         return EXIT_OK
     from pasokh.retrieval.consistency import check_data_dir
@@ -395,13 +396,13 @@ def cmd_import_telegram(args: argparse.Namespace, settings: Settings) -> int:
         else:
             articles.append(article)
     indexer = open_indexer(settings, _encoder(settings))
-    progress = None if (args.quiet or args.json or not sys.stderr.isatty()) else _progress_factory(False)
+    progress = _progress_factory(args.quiet or args.json)
     bar = progress(len(articles)) if progress else None
     totals = {"added": 0, "updated": 0, "unchanged": 0, "duplicates": 0, "errors": 0}
     for batch in batches(articles, IMPORT_BATCH):
         # each batch is its own generation: an interruption keeps what was imported
         result = indexer.index_articles(batch)
-        for key in ("added", "updated", "unchanged", "duplicates", "errors"):
+        for key in totals:
             totals[key] += len(getattr(result, key))
         _print_errors(result.errors)
         if bar:

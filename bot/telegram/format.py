@@ -158,18 +158,12 @@ def about_html(articles: int, sentences: int) -> str:
 
 def stats_html(snapshot, generation: int, articles: int, sentences: int) -> str:
     """/stats for admins (``snapshot`` is a ``limits.StatsSnapshot``)."""
-    lines = messages.stats_lines(snapshot, generation, articles, sentences)
-    return rtl(f"<b>{e(messages.STATS_TITLE)}</b>\n" + "\n".join(e(line) for line in lines))
+    return titled_html(messages.STATS_TITLE, messages.stats_lines(snapshot, generation, articles, sentences))
 
 
 def titled_html(title: str, lines: list[str]) -> str:
     """A bold title over plain lines (all escaped)."""
     return rtl(f"<b>{e(title)}</b>\n" + "\n".join(e(line) for line in lines))
-
-
-def rate_limited_html(limit: int, retry_after: float) -> str:
-    """The polite refusal when a user asks too often."""
-    return plain_html(messages.rate_limited_text(limit, retry_after))
 
 
 def plain_html(text: str) -> str:

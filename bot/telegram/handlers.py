@@ -24,6 +24,7 @@ from pasokh.retrieval.search import Answer, Reason
 
 from . import callbacks
 from . import format as fmt
+from .admin import is_admin
 from .replies import ask, edit, reply, send
 from .state import Context
 
@@ -44,18 +45,15 @@ async def start(update: Update, context: Context) -> None:
 async def help_command(update: Update, context: Context) -> None:
     """/help (and unknown commands in private chats); editors also see their commands."""
     settings = context.bot_data.settings
-    user = update.effective_user
     await reply(update, context, fmt.help_html(context.bot.username, settings.max_question_chars,
-                                               settings.rate_limit, admin=settings.is_admin(user.id if user else None)))
+                                               settings.rate_limit, admin=is_admin(update, context)))
 
 
 async def sources(update: Update, context: Context) -> None:
     """/sources: the indexed articles, newest first (with their ids, for editors)."""
-    settings = context.bot_data.settings
-    user = update.effective_user
     articles = await asyncio.to_thread(context.bot_data.searcher.articles)
-    await reply(update, context, fmt.sources_html(articles, settings.sources_limit,
-                                                  for_editor=settings.is_admin(user.id if user else None)))
+    await reply(update, context, fmt.sources_html(articles, context.bot_data.settings.sources_limit,
+                                                  for_editor=is_admin(update, context)))
 
 
 async def about(update: Update, context: Context) -> None:
