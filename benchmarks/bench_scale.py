@@ -231,7 +231,7 @@ def serve_worker(data_dir: Path, questions_file: Path) -> None:
             by_id, by_score = recalls(np.vstack([r[1] for r in rows]), np.vstack([r[0] for r in rows]))
             sweep[ef] = {"recall_at_10": by_score, "recall_at_10_ids": by_id, "search_ms": elapsed}
         result["ef_sweep"] = sweep
-        exact_index = VectorIndex(index.dimension, build_index(index.dimension, ids, stored, hnsw=False))
+        exact_index = VectorIndex(index.dimension, build_index(index.dimension, ids, stored, kind="flat"))
         started = time.perf_counter()
         for row in everything:
             exact_index.search(row.reshape(1, -1), 20)

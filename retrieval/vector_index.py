@@ -303,15 +303,14 @@ def _kind_for(count: int, params: IndexParams) -> str:
     return "hnsw" if count > params.exact_max else "flat"
 
 
-def build_index(dimension: int, ids: np.ndarray, vectors: np.ndarray, *, hnsw: bool | None = None,
+def build_index(dimension: int, ids: np.ndarray, vectors: np.ndarray, *,
                 params: IndexParams = IndexParams(), kind: str | None = None):
     """A new FAISS index over ``vectors``: flat up to ``params.exact_max`` vectors, HNSW up to
-    ``params.ivf_min``, IVF above (``kind``, or the older ``hnsw`` flag, forces one)."""
+    ``params.ivf_min``, IVF above (``kind`` forces one)."""
     faiss = _faiss()
     ids = np.ascontiguousarray(ids, dtype=np.int64)
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-    if kind is None:
-        kind = ("hnsw" if hnsw else "flat") if hnsw is not None else _kind_for(len(ids), params)
+    kind = kind or _kind_for(len(ids), params)
     if kind == "hnsw":
         inner = faiss.IndexHNSWFlat(dimension, HNSW_M, faiss.METRIC_INNER_PRODUCT)
         inner.hnsw.efConstruction = EF_CONSTRUCTION

@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ..articles import Article, title_from_text
+from ..articles import Article
 from ..errors import ArticleError
-from .pages import fetch_page_article, url_article_id
+from .pages import fetch_page_article, web_article
 from .web import MAX_PAGE_BYTES, FetchError, fetch
 
 log = logging.getLogger(__name__)
@@ -143,7 +143,8 @@ class FeedPoller:
                 state.failures = 0
                 state.next_try = now + self.interval
             reports.append(report)
-        self._save()
+        if reports:  # nothing was due: the state is unchanged
+            self._save()
         return reports
 
     def _poll(self, url: str, state: FeedState) -> FeedReport:
@@ -196,9 +197,7 @@ class FeedPoller:
         if not full and sum(ch.isalpha() for ch in text) < SUMMARY_ONLY_LETTERS:
             return fetch_page_article(link, source=feed_title, title=title, published=published,
                                       max_bytes=self.max_page_bytes)
-        return Article(article_id=url_article_id(link), title=title or title_from_text(text), source=feed_title,
-                       url=link, published=published, language="fa", text=text, path=None,
-                       content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest())
+        return web_article(link, text, source=feed_title, title=title, published=published)
 
     def run(self, stop: threading.Event, *, tick: float = 1.0) -> None:
         """Poll until ``stop`` is set (checking every ``tick`` seconds which feeds are due)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from ..articles import Article, title_from_text
+from ..articles import Article, content_hash, title_from_text
 from ..errors import ArticleError, ArticleProblem
 from .web import MAX_PAGE_BYTES, FetchError, fetch
 
@@ -56,10 +56,14 @@ def page_article(url: str, html: bytes | str, *, source: str = "", title: str | 
     page = extract(html, url)
     if page is None or sum(ch.isalpha() for ch in page.text) < MIN_PAGE_LETTERS:
         raise ArticleError(url, ArticleProblem.NO_ARTICLE_TEXT)
-    text = page.text.strip()
-    return Article(article_id=url_article_id(url), title=title or page.title or title_from_text(text),
-                   source=source, url=url, published=published or page.date, language="fa", text=text, path=None,
-                   content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest())
+    return web_article(url, page.text.strip(), source=source, title=title or page.title,
+                       published=published or page.date)
+
+
+def web_article(url: str, text: str, *, source: str, title: str | None, published: str | None) -> Article:
+    """A page's or a feed entry's text as an article keyed by its link."""
+    return Article(article_id=url_article_id(url), title=title or title_from_text(text), source=source, url=url,
+                   published=published, language="fa", text=text, path=None, content_hash=content_hash(text))
 
 
 def fetch_page_article(url: str, *, source: str = "", title: str | None = None, published: str | None = None,

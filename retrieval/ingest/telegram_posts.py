@@ -10,13 +10,12 @@ its link ``https://t.me/<username>/<id>`` for public channels.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
-from ..articles import Article, title_from_text
+from ..articles import Article, content_hash, title_from_text
 
 MIN_LETTERS = 40
 """A post with fewer letters than this (a bare link, an emoji, "🔴 فوری") is not an article."""
@@ -86,5 +85,5 @@ def post_to_article(post: ChannelPost) -> Article | Skip:
         language="fa",
         text=text,
         path=None,
-        content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        content_hash=content_hash(text),
     )
