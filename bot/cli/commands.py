@@ -371,7 +371,7 @@ def cmd_watch(args: argparse.Namespace, settings: Settings) -> int:
     if feeds:
         poller = FeedPoller(feeds, settings.data_dir, lambda articles: report(indexer.index_articles(articles)),
                             interval=settings.feed_interval)
-        threading.Thread(target=poller.run, args=(stop,), name="pasokh-feeds", daemon=True).start()
+        poller.start_thread(stop)
         print(messages.watching_feeds(len(feeds), settings.feed_interval), file=sys.stderr, flush=True)
     if args.folder is None:
         stop.wait()

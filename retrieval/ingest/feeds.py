@@ -208,9 +208,9 @@ class FeedPoller:
                 log.exception("polling feeds failed; will retry")
             stop.wait(tick)
 
-    def start_thread(self) -> tuple[threading.Thread, threading.Event]:
-        """Run in a daemon thread; set the returned event to stop it."""
-        stop = threading.Event()
+    def start_thread(self, stop: threading.Event | None = None) -> tuple[threading.Thread, threading.Event]:
+        """Run in a daemon thread; set the returned event (or ``stop``) to stop it."""
+        stop = stop or threading.Event()
         thread = threading.Thread(target=self.run, args=(stop,), name="pasokh-feeds", daemon=True)
         thread.start()
         return thread, stop
