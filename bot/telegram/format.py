@@ -71,15 +71,11 @@ def quote_html(question: str, hit: Hit, lang: Lang = Lang.FA) -> str:
 
 def _quote_blocks(question: str, hits: list[Hit], lang: Lang) -> list[str]:
     """One block per article, in the order the articles first appear: its quotes, then its citation once."""
-    order: list[str] = []
-    by_article: dict[str, list[Hit]] = {}
+    by_article: dict[str, list[Hit]] = {}  # dicts keep insertion order: the articles' first appearance
     for hit in hits:
-        if hit.article_id not in by_article:
-            order.append(hit.article_id)
-            by_article[hit.article_id] = []
-        by_article[hit.article_id].append(hit)
-    return ["\n".join([quote_html(question, h, lang) for h in by_article[a]] + [citation_html(by_article[a][0], lang)])
-            for a in order]
+        by_article.setdefault(hit.article_id, []).append(hit)
+    return ["\n".join([quote_html(question, h, lang) for h in group] + [citation_html(group[0], lang)])
+            for group in by_article.values()]
 
 
 def answer_html(answer: Answer, hits: list[Hit] | None = None, *, more: list[Hit] | None = None) -> str:
